@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::chars;
+
 /// An extension field (`name=value` in a TXT record, `name: value` in a policy) that
 /// this crate does not interpret.
 ///
@@ -39,22 +41,15 @@ impl fmt::Display for Extension {
     }
 }
 
-/// `ALPHA / DIGIT`.
-pub(crate) const fn is_alnum(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-}
-
 /// `sts-ext-name` / `sts-policy-ext-name`: `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`
 /// (RFC 8461 §3.1, §3.2).
 pub(crate) fn is_ext_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     match bytes.split_first() {
-        Some((first, rest)) => {
-            is_alnum(*first)
+        Some((&first, rest)) => {
+            chars::is(first, chars::ALNUM)
                 && bytes.len() <= crate::limits::EXT_NAME_MAX_LEN
-                && rest
-                    .iter()
-                    .all(|&b| is_alnum(b) || matches!(b, b'_' | b'-' | b'.'))
+                && rest.iter().all(|&b| chars::is(b, chars::EXT_NAME))
         }
         None => false,
     }

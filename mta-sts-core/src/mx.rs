@@ -6,6 +6,7 @@ use std::net::Ipv6Addr;
 use std::str::FromStr;
 use std::sync::Arc;
 
+use crate::chars;
 use crate::limits::{MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 
 /// One `mx` value of a policy: an exact host name, or `*.` followed by a domain, where
@@ -172,9 +173,13 @@ impl MxPattern {
     fn matches_ascii(&self, host: &str) -> bool {
         let domain = self.domain();
         let candidate = if self.wildcard {
-            // The wildcard stands for exactly one non-empty left-most label.
-            match host.split_once('.') {
-                Some((first, rest)) if !first.is_empty() && !first.contains('*') => rest,
+            // The wildcard stands for exactly one non-empty left-most label: scan it once,
+            // refusing a `*` in the host's own label.
+            let bytes = host.as_bytes();
+            match bytes.iter().position(|&b| b == b'.' || b == b'*') {
+                Some(dot) if dot > 0 && bytes.get(dot) == Some(&b'.') => {
+                    host.get(dot + 1..).unwrap_or_default()
+                }
                 _ => return false,
             }
         } else {
@@ -193,11 +198,6 @@ pub(crate) fn validate(value: &str) -> Result<usize, MxPatternError> {
     if value.is_empty() {
         return Err(MxPatternError::Empty);
     }
-    if !value.is_ascii() {
-        return Err(MxPatternError::NotAscii {
-            value: value.to_owned(),
-        });
-    }
     if value.len() > MAX_DOMAIN_LEN {
         return Err(MxPatternError::TooLong {
             len: value.len(),
@@ -211,19 +211,34 @@ pub(crate) fn validate(value: &str) -> Result<usize, MxPatternError> {
     if domain.is_empty() {
         return Err(MxPatternError::InvalidWildcard);
     }
-    let mut last_label: &[u8] = &[];
-    // Byte-slice split: this runs once per `mx` line of every policy parsed.
-    for label in domain.as_bytes().split(|&b| b == b'.') {
-        check_label(label).map_err(|e| match e {
-            MxPatternError::InvalidCharacter { ch: ':' } if value.parse::<Ipv6Addr>().is_ok() => {
-                MxPatternError::IpAddress {
-                    value: value.to_owned(),
-                }
+    // One pass over the domain: this runs for every `mx` line of every policy parsed.
+    let bytes = domain.as_bytes();
+    let mut label_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if chars::is(b, chars::LDH) {
+            continue;
+        }
+        if b == b'.' {
+            check_label(bytes.get(label_start..i).unwrap_or_default())?;
+            label_start = i + 1;
+            continue;
+        }
+        return Err(if b == b':' && value.parse::<Ipv6Addr>().is_ok() {
+            MxPatternError::IpAddress {
+                value: value.to_owned(),
             }
-            e => e,
-        })?;
-        last_label = label;
+        } else if b == b'*' {
+            MxPatternError::InvalidWildcard
+        } else if b.is_ascii() {
+            MxPatternError::InvalidCharacter { ch: char::from(b) }
+        } else {
+            MxPatternError::NotAscii {
+                value: value.to_owned(),
+            }
+        });
     }
+    let last_label = bytes.get(label_start..).unwrap_or_default();
+    check_label(last_label)?;
     // A top-level label of digits only is an address (IPv4), not a host (RFC 3696 §2).
     if last_label.iter().all(u8::is_ascii_digit) {
         return Err(MxPatternError::IpAddress {
@@ -233,6 +248,8 @@ pub(crate) fn validate(value: &str) -> Result<usize, MxPatternError> {
     Ok(domain_start)
 }
 
+/// Length and hyphen rules of one label whose characters are already known to be
+/// letters, digits and hyphens (RFC 5321 `sub-domain`, RFC 1035 §2.3.4).
 fn check_label(label: &[u8]) -> Result<(), MxPatternError> {
     let (Some(first), Some(last)) = (label.first(), label.last()) else {
         return Err(MxPatternError::EmptyLabel);
@@ -241,18 +258,6 @@ fn check_label(label: &[u8]) -> Result<(), MxPatternError> {
         return Err(MxPatternError::LabelTooLong {
             len: label.len(),
             limit: MAX_LABEL_LEN,
-        });
-    }
-    if let Some(&bad) = label
-        .iter()
-        .find(|b| !(b.is_ascii_alphanumeric() || **b == b'-'))
-    {
-        return Err(if bad == b'*' {
-            MxPatternError::InvalidWildcard
-        } else {
-            MxPatternError::InvalidCharacter {
-                ch: char::from(bad),
-            }
         });
     }
     if *first == b'-' || *last == b'-' {

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
+use crate::chars;
 use crate::extension::{Extension, is_ext_name};
 use crate::limits::{MAX_AGE_MAX_DIGITS, MAX_AGE_MAX_SECS, MAX_MX_PATTERNS, MAX_POLICY_BODY_LEN};
 use crate::mx::{self, MxPattern, MxPatternError};
@@ -315,11 +316,16 @@ impl Policy {
             builder.warn(1, WarningKind::ByteOrderMark);
         }
         let mut endings = LineEndings::default();
-        for (index, (start, raw, ending)) in split_lines(text.as_bytes()).enumerate() {
+        for (index, raw) in split_lines(text.as_bytes()).enumerate() {
             let line = index + 1;
-            endings.record(line, ending);
-            let line_text = text.get(start..start + raw.len()).unwrap_or_default();
-            builder.field(line, start, line_text)?;
+            endings.record(line, raw.ending);
+            if raw.has_ctl {
+                return Err(PolicyError::ControlCharacter { line });
+            }
+            let line_text = text
+                .get(raw.start..raw.start + raw.bytes.len())
+                .unwrap_or_default();
+            builder.field(line, raw.start, line_text, raw.has_tab)?;
         }
         if let Some(line) = endings.bare_cr {
             builder.warn(line, WarningKind::BareCrLineEnding);
@@ -364,7 +370,7 @@ impl Policy {
     pub fn lines(&self) -> &[String] {
         self.lines.get_or_init(|| {
             split_lines(self.text.as_bytes())
-                .map(|(_, raw, _)| String::from_utf8_lossy(raw).into_owned())
+                .map(|line| String::from_utf8_lossy(line.bytes).into_owned())
                 .collect()
         })
     }
@@ -418,9 +424,17 @@ impl Builder {
     }
 
     /// One line, which starts at byte `line_start` of the body.
-    fn field(&mut self, line: usize, line_start: usize, text: &str) -> Result<(), PolicyError> {
-        let trimmed = text.trim_start_matches([' ', '\t']);
-        if trimmed.trim_end_matches([' ', '\t']).is_empty() {
+    /// `has_tab`: whether the line holds an HTAB (other control characters were
+    /// already refused).
+    fn field(
+        &mut self,
+        line: usize,
+        line_start: usize,
+        text: &str,
+        has_tab: bool,
+    ) -> Result<(), PolicyError> {
+        let trimmed = trim_wsp_start(text);
+        if trim_wsp_end(trimmed).is_empty() {
             self.warn(line, WarningKind::BlankLine);
             return Ok(());
         }
@@ -433,7 +447,7 @@ impl Builder {
             .ok_or(PolicyError::MissingColon { line })?;
         let (key, value) = trimmed.split_at(colon);
         let value = value.get(1..).unwrap_or_default();
-        let key_trimmed = key.trim_end_matches([' ', '\t']);
+        let key_trimmed = trim_wsp_end(key);
         if key_trimmed.len() != key.len() {
             self.warn(line, WarningKind::WhitespaceBeforeColon);
         }
@@ -444,16 +458,16 @@ impl Builder {
                 key: key.to_owned(),
             });
         }
-        let value = value.trim_matches([' ', '\t']);
-        // CTL = %x00-1F / %x7F (RFC 5234); a scan of bytes is enough, as UTF-8 never
-        // encodes other characters with those bytes.
-        if value.bytes().any(|b| b < 0x20 || b == 0x7F) {
+        let value = trim_wsp_end(trim_wsp_start(value));
+        // CTL = %x00-1F / %x7F (RFC 5234); only HTAB can be left, and only as `*WSP`.
+        if has_tab && value.contains('\t') {
             return Err(PolicyError::ControlCharacter { line });
         }
 
-        let known = ["version", "mode", "max_age", "mx"]
-            .into_iter()
-            .find(|k| k.eq_ignore_ascii_case(key));
+        let known = match key {
+            "version" | "mode" | "max_age" | "mx" => Some(key),
+            _ => KNOWN_KEYS.into_iter().find(|k| k.eq_ignore_ascii_case(key)),
+        };
         if let Some(canonical) = known
             && canonical != key
         {
@@ -621,6 +635,25 @@ impl Builder {
     }
 }
 
+/// The keys RFC 8461 §3.2 defines.
+const KNOWN_KEYS: [&str; 4] = ["version", "mode", "max_age", "mx"];
+
+/// Strips leading SP / HTAB (`*WSP`).
+fn trim_wsp_start(s: &str) -> &str {
+    let n = s.bytes().take_while(|&b| b == b' ' || b == b'\t').count();
+    s.get(n..).unwrap_or_default()
+}
+
+/// Strips trailing SP / HTAB (`*WSP`).
+fn trim_wsp_end(s: &str) -> &str {
+    let n = s
+        .bytes()
+        .rev()
+        .take_while(|&b| b == b' ' || b == b'\t')
+        .count();
+    s.get(..s.len() - n).unwrap_or_default()
+}
+
 /// How a line ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ending {
@@ -655,36 +688,55 @@ impl LineEndings {
     }
 }
 
-/// Splits on LF, CRLF and bare CR, yielding each line's start offset, bytes and
-/// ending. The empty remainder after a final terminator is not a line; an empty body
-/// has no lines.
-fn split_lines(body: &[u8]) -> impl Iterator<Item = (usize, &[u8], Ending)> {
-    let mut rest = body;
+/// One line of a body.
+struct Line<'a> {
+    /// Byte offset of the line in the body.
+    start: usize,
+    /// The line, without its terminator.
+    bytes: &'a [u8],
+    ending: Ending,
+    /// Whether the line holds an HTAB (valid only as `*WSP` around a field).
+    has_tab: bool,
+    /// Whether the line holds a control character other than HTAB.
+    has_ctl: bool,
+}
+
+/// Splits on LF, CRLF and bare CR. The empty remainder after a final terminator is
+/// not a line; an empty body has no lines.
+///
+/// The same scan notes the control characters of each line, so that the field parser
+/// does not look at every byte again.
+fn split_lines(body: &[u8]) -> impl Iterator<Item = Line<'_>> {
     let mut offset = 0;
     std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
+        let rest = body.get(offset..).filter(|r| !r.is_empty())?;
         let start = offset;
-        match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
-            None => {
-                let line = rest;
-                rest = &[];
-                offset += line.len();
-                Some((start, line, Ending::Eof))
+        let (mut has_tab, mut has_ctl) = (false, false);
+        let mut at = 0;
+        let (len, ending, skip) = loop {
+            match rest.get(at..).and_then(chars::find_ctl) {
+                None => break (rest.len(), Ending::Eof, 0),
+                Some(i) => {
+                    let pos = at + i;
+                    match (rest.get(pos), rest.get(pos + 1)) {
+                        (Some(b'\n'), _) => break (pos, Ending::Lf, 1),
+                        (Some(b'\r'), Some(b'\n')) => break (pos, Ending::CrLf, 2),
+                        (Some(b'\r'), _) => break (pos, Ending::Cr, 1),
+                        (Some(b'\t'), _) => has_tab = true,
+                        _ => has_ctl = true,
+                    }
+                    at = pos + 1;
+                }
             }
-            Some(at) => {
-                let (line, tail) = rest.split_at(at);
-                let (ending, skip) = match tail {
-                    [b'\r', b'\n', ..] => (Ending::CrLf, 2),
-                    [b'\r', ..] => (Ending::Cr, 1),
-                    _ => (Ending::Lf, 1),
-                };
-                rest = tail.get(skip..).unwrap_or_default();
-                offset += at + skip;
-                Some((start, line, ending))
-            }
-        }
+        };
+        offset += len + skip;
+        Some(Line {
+            start,
+            bytes: rest.get(..len).unwrap_or_default(),
+            ending,
+            has_tab,
+            has_ctl,
+        })
     })
 }
 

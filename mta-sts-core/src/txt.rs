@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::extension::{Extension, is_alnum, is_ext_name};
+use crate::chars;
+use crate::extension::{Extension, is_ext_name};
 use crate::limits::{MAX_TXT_RECORD_LEN, MAX_TXT_RECORDS, STS_ID_MAX_LEN};
 
 const VERSION: &str = "v=STSv1";
@@ -219,7 +220,9 @@ impl StsRecord {
                         warnings.push(RecordWarning::DuplicateField {
                             name: name.to_owned(),
                         });
-                    } else if value.len() <= STS_ID_MAX_LEN && value.bytes().all(is_alnum) {
+                    } else if value.len() <= STS_ID_MAX_LEN
+                        && value.bytes().all(|b| chars::is(b, chars::ALNUM))
+                    {
                         id = Some(value.to_owned());
                     } else {
                         return Err(RecordError::InvalidId {
@@ -413,11 +416,7 @@ impl<'a> Cursor<'a> {
             .take_while(|b| !matches!(b, b' ' | b'\t' | b';'))
             .count();
         let value = value_all.get(..len).unwrap_or_default();
-        if value.is_empty()
-            || !value
-                .bytes()
-                .all(|b| matches!(b, 0x21..=0x3A | 0x3C | 0x3E..=0x7E))
-        {
+        if value.is_empty() || !value.bytes().all(|b| chars::is(b, chars::TXT_VALUE)) {
             return Err(RecordError::InvalidValue {
                 field: name.to_owned(),
                 offset: value_offset,
