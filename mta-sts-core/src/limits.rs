@@ -48,3 +48,59 @@ pub const MAX_DOMAIN_LEN: usize = 253;
 
 /// *RFC 1035 §2.3.4.* Maximum length of one DNS label.
 pub const MAX_LABEL_LEN: usize = 63;
+
+/// *RFC 1035 §4.2.2.* Largest DNS message, in bytes: the two-byte length prefix of DNS over
+/// TCP cannot express more. [`crate::dns`] refuses longer input and its TCP frame decoder
+/// never buffers more.
+pub const MAX_DNS_MESSAGE_LEN: usize = 65_535;
+
+/// *Ours, after DNS Flag Day 2020.* The EDNS0 UDP payload size advertised in queries
+/// ([RFC 6891 §6.2.5](https://www.rfc-editor.org/rfc/rfc6891#section-6.2.5)): 1,232 bytes
+/// fits the IPv6 minimum MTU of 1,280 minus the IPv6 and UDP headers, so answers are never
+/// fragmented (fragments are easy to spoof and often dropped). `_mta-sts` TXT and MX answers
+/// are far smaller; anything larger comes back truncated and is retried over TCP.
+pub const DNS_UDP_PAYLOAD_LEN: u16 = 1232;
+
+/// *Ours.* Maximum number of CNAME records followed inside one answer section.
+///
+/// RFC 1034 §3.6.2 asks resolvers to bound chains without giving a number; the caller's
+/// recursive resolver has already followed the chain, and delegating `_mta-sts` to a
+/// provider (RFC 8461 §8.2) takes one hop. Unbound allows 11 restarts, BIND 16; 8 is plenty
+/// for this use.
+pub const MAX_CNAME_CHAIN: usize = 8;
+
+/// *Ours.* Maximum number of records in the answer section of a DNS response.
+///
+/// A real `_mta-sts` TXT or MX answer holds 1 to 10 records; a larger count is refused
+/// before any record is decoded.
+pub const MAX_DNS_ANSWERS: usize = 256;
+
+/// *RFC (SHOULD).* Minimum wait before fetching a policy again for the same TXT `id`
+/// after a failed fetch, in seconds: five minutes
+/// ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3); SPEC D15).
+pub const FETCH_RETRY_BACKOFF_SECS: u64 = 5 * 60;
+
+/// *RFC (suggested).* Longest interval between a fetch and its proactive refresh, in
+/// seconds: one day ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3)
+/// and §10.2 suggest refreshing "perhaps once per day"). Policies with a `max_age`
+/// under two days are refreshed at half their `max_age`.
+pub const REFRESH_INTERVAL_SECS: u64 = 24 * 60 * 60;
+
+/// *Ours.* Default bound on the number of domains in a `PolicyCache`.
+///
+/// An entry takes about 1 KiB (a typical policy text plus its parsed form), so the
+/// default stays near 100 MiB; a busy MTA mails tens of thousands of domains a day.
+pub const MAX_CACHED_DOMAINS: usize = 100_000;
+
+/// *Ours.* Latest time the cache handles, in Unix seconds: 9999-12-31T23:59:59Z.
+/// Stored times beyond it are refused on import, so every time converts to
+/// `SystemTime` without overflow.
+pub const MAX_UNIX_TIME_SECS: u64 = 253_402_300_799;
+
+/// *Ours.* Most intermediate certificates accepted with one end-entity certificate in
+/// `verify::verify_certificate` and the MX verifier.
+///
+/// Real chains carry one to three (four with a cross-signed root); path building
+/// compares every intermediate at each step, so the count bounds the work together
+/// with rustls-webpki's own budgets (100 signature checks, 200,000 path-building steps).
+pub const MAX_CHAIN_INTERMEDIATES: usize = 16;
