@@ -1,0 +1,238 @@
+//! Failures to report to TLS-RPT, and their result types (RFC 8460 §4.3).
+
+use std::ffi::{CStr, c_char};
+use std::ptr;
+
+use mta_sts_core::{Failure, ResultType};
+
+use crate::boundary::{status_boundary, value_boundary};
+use crate::ffi::{free_handle, try_out, try_ref};
+use crate::status::mta_sts_status;
+use crate::view::mta_sts_str;
+
+/// A value of the IANA "STARTTLS Validation Result Types" registry (RFC 8460 §4.3,
+/// §6.6), in registry order. `mta_sts_result_type_str()` gives the registry string.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum mta_sts_result_type {
+    /// `starttls-not-supported` (RFC 8460 §4.3.1).
+    StarttlsNotSupported = 1,
+    /// `certificate-host-mismatch` (RFC 8460 §4.3.1).
+    CertificateHostMismatch = 2,
+    /// `certificate-expired` (RFC 8460 §4.3.1).
+    CertificateExpired = 3,
+    /// `tlsa-invalid` (DANE, RFC 8460 §4.3.2.1).
+    TlsaInvalid = 4,
+    /// `dnssec-invalid` (DANE, RFC 8460 §4.3.2.1).
+    DnssecInvalid = 5,
+    /// `dane-required` (DANE, RFC 8460 §4.3.2.1).
+    DaneRequired = 6,
+    /// `certificate-not-trusted` (RFC 8460 §4.3.1).
+    CertificateNotTrusted = 7,
+    /// `sts-policy-invalid` (RFC 8460 §4.3.2.2).
+    StsPolicyInvalid = 8,
+    /// `sts-webpki-invalid` (RFC 8460 §4.3.2.2).
+    StsWebpkiInvalid = 9,
+    /// `validation-failure`: any other failure, with a reason code (RFC 8460 §4.3.3).
+    ValidationFailure = 10,
+    /// `sts-policy-fetch-error` (RFC 8460 §4.3.2.2).
+    StsPolicyFetchError = 11,
+}
+
+impl mta_sts_result_type {
+    /// Every value, in registry (and numeric) order.
+    ///
+    /// cbindgen:ignore
+    pub const ALL: [Self; 11] = [
+        Self::StarttlsNotSupported,
+        Self::CertificateHostMismatch,
+        Self::CertificateExpired,
+        Self::TlsaInvalid,
+        Self::DnssecInvalid,
+        Self::DaneRequired,
+        Self::CertificateNotTrusted,
+        Self::StsPolicyInvalid,
+        Self::StsWebpkiInvalid,
+        Self::ValidationFailure,
+        Self::StsPolicyFetchError,
+    ];
+
+    /// The C value of a core result type; `None` for one this version cannot name.
+    pub fn from_core(result_type: ResultType) -> Option<Self> {
+        Some(match result_type {
+            ResultType::StarttlsNotSupported => Self::StarttlsNotSupported,
+            ResultType::CertificateHostMismatch => Self::CertificateHostMismatch,
+            ResultType::CertificateExpired => Self::CertificateExpired,
+            ResultType::TlsaInvalid => Self::TlsaInvalid,
+            ResultType::DnssecInvalid => Self::DnssecInvalid,
+            ResultType::DaneRequired => Self::DaneRequired,
+            ResultType::CertificateNotTrusted => Self::CertificateNotTrusted,
+            ResultType::StsPolicyInvalid => Self::StsPolicyInvalid,
+            ResultType::StsWebpkiInvalid => Self::StsWebpkiInvalid,
+            ResultType::ValidationFailure => Self::ValidationFailure,
+            ResultType::StsPolicyFetchError => Self::StsPolicyFetchError,
+            _ => return None,
+        })
+    }
+
+    /// The registry string, NUL-terminated.
+    pub const fn registry_str(self) -> &'static CStr {
+        match self {
+            Self::StarttlsNotSupported => c"starttls-not-supported",
+            Self::CertificateHostMismatch => c"certificate-host-mismatch",
+            Self::CertificateExpired => c"certificate-expired",
+            Self::TlsaInvalid => c"tlsa-invalid",
+            Self::DnssecInvalid => c"dnssec-invalid",
+            Self::DaneRequired => c"dane-required",
+            Self::CertificateNotTrusted => c"certificate-not-trusted",
+            Self::StsPolicyInvalid => c"sts-policy-invalid",
+            Self::StsWebpkiInvalid => c"sts-webpki-invalid",
+            Self::ValidationFailure => c"validation-failure",
+            Self::StsPolicyFetchError => c"sts-policy-fetch-error",
+        }
+    }
+}
+
+/// The TLS-RPT registry string (`result-type` in a report) of a result type, static
+/// and NUL-terminated, e.g. `"validation-failure"`.
+///
+/// Takes the value as a plain integer, so any number is safe to pass; one that is not
+/// a `mta_sts_result_type` gives NULL. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_result_type_str(result_type: u32) -> *const c_char {
+    value_boundary(ptr::null(), || {
+        mta_sts_result_type::ALL
+            .into_iter()
+            .find(|t| *t as u32 == result_type)
+            .map_or(ptr::null(), |t| t.registry_str().as_ptr())
+    })
+}
+
+/// One failure to report to TLS-RPT: a result type and an optional
+/// `failure-reason-code` (RFC 8460 §4.3, §4.4).
+///
+/// Made by the functions that decide on a delivery (`mta_sts_policy_check_mx()`,
+/// `mta_sts_verify_mx_certificate()`), freed with `mta_sts_failure_free()`. Immutable: it may be read from several threads
+/// at once; freeing it must not race with any other use. Wraps `mta_sts_core::Failure`.
+pub struct mta_sts_failure {
+    failure: Failure,
+}
+
+impl mta_sts_failure {
+    pub(crate) fn new(failure: Failure) -> Self {
+        Self { failure }
+    }
+}
+
+/// Writes the result type of the failure to `*out_result_type`.
+///
+/// `MTA_STS_STATUS_UNMAPPED` if the core library produced a result type this version
+/// of the C API has no value for; `mta_sts_failure_result_type_str()` still works then.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_failure_result_type(
+    failure: *const mta_sts_failure,
+    out_result_type: *mut mta_sts_result_type,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let failure = try_ref(failure)?;
+        let out = try_out(out_result_type)?;
+        let result_type = mta_sts_result_type::from_core(failure.failure.result_type)
+            .ok_or(mta_sts_status::Unmapped)?;
+        out.write(result_type);
+        Ok(())
+    })
+}
+
+/// Writes the TLS-RPT `result-type` string of the failure (e.g. `validation-failure`)
+/// to `*out_result_type`. The view points to static memory: it stays valid after the
+/// failure is freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_failure_result_type_str(
+    failure: *const mta_sts_failure,
+    out_result_type: *mut mta_sts_str,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let failure = try_ref(failure)?;
+        try_out(out_result_type)?.write(mta_sts_str::borrow(failure.failure.result_type.as_str()));
+        Ok(())
+    })
+}
+
+/// Writes the `failure-reason-code` of the failure (e.g. `mtasts-policy-mx-mismatch`)
+/// to `*out_reason_code`; an empty view when the failure has none (a reason code is
+/// never empty). The view is valid until `failure` is freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_failure_reason_code(
+    failure: *const mta_sts_failure,
+    out_reason_code: *mut mta_sts_str,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let failure = try_ref(failure)?;
+        let code = failure.failure.reason_code.as_deref().unwrap_or_default();
+        try_out(out_reason_code)?.write(mta_sts_str::borrow(code));
+        Ok(())
+    })
+}
+
+/// Frees a failure. `NULL` is a no-op; freeing twice is a caller bug.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_failure_free(failure: *mut mta_sts_failure) {
+    value_boundary((), || free_handle(failure));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::{into_handle, view_text};
+
+    #[test]
+    fn rfc8460_s4_3_every_core_result_type_has_a_distinct_value_and_its_registry_string() {
+        let mut seen = std::collections::HashSet::new();
+        for core in ResultType::ALL {
+            let c = mta_sts_result_type::from_core(core).unwrap();
+            assert!(seen.insert(c), "{core:?}");
+            assert_eq!(c.registry_str().to_str(), Ok(core.as_str()));
+            assert_eq!(mta_sts_result_type_str(c as u32), c.registry_str().as_ptr());
+        }
+        assert_eq!(seen.len(), mta_sts_result_type::ALL.len());
+        assert!(mta_sts_result_type_str(0).is_null());
+        assert!(mta_sts_result_type_str(12).is_null());
+    }
+
+    #[test]
+    fn rfc8460_s4_4_failure_exposes_result_type_and_reason_code() {
+        let failure = into_handle(mta_sts_failure::new(Failure::with_reason(
+            ResultType::ValidationFailure,
+            "mtasts-policy-mx-mismatch",
+        )));
+        let mut result_type = mta_sts_result_type::StarttlsNotSupported;
+        assert_eq!(
+            mta_sts_failure_result_type(failure, &raw mut result_type),
+            mta_sts_status::Ok
+        );
+        assert_eq!(result_type, mta_sts_result_type::ValidationFailure);
+        let mut view = mta_sts_str::borrow("");
+        assert_eq!(
+            mta_sts_failure_result_type_str(failure, &raw mut view),
+            mta_sts_status::Ok
+        );
+        assert_eq!(view_text(view), "validation-failure");
+        assert_eq!(
+            mta_sts_failure_reason_code(failure, &raw mut view),
+            mta_sts_status::Ok
+        );
+        assert_eq!(view_text(view), "mtasts-policy-mx-mismatch");
+        mta_sts_failure_free(failure);
+
+        let plain = into_handle(mta_sts_failure::new(Failure::new(
+            ResultType::StarttlsNotSupported,
+        )));
+        assert_eq!(
+            mta_sts_failure_reason_code(plain, &raw mut view),
+            mta_sts_status::Ok
+        );
+        assert_eq!(view.len, 0);
+        mta_sts_failure_free(plain);
+        mta_sts_failure_free(ptr::null_mut());
+    }
+}

@@ -1,0 +1,147 @@
+//! Every raw-pointer operation of the crate, in one place.
+//!
+//! The exported functions are safe `extern "C" fn`s: C cannot call them any other way,
+//! and the caller's side of the contract (a non-NULL pointer points to a live, properly
+//! initialized value of the declared type; `(data, len)` describes readable memory) is
+//! documented in the header. This module turns those pointers into references after the
+//! checks that *can* be made here: NULL, alignment and the `isize::MAX` length bound.
+//! Nothing outside this module dereferences a pointer, and no other module contains
+//! an `unsafe` block (`tests/unsafe_confined.rs` checks it).
+
+use std::ptr::NonNull;
+
+use crate::status::mta_sts_status;
+
+/// Borrows `*ptr`. NULL gives `NullParameter`, a misaligned pointer `MisalignedPointer`.
+///
+/// The lifetime is unbounded: use the reference within the current call only.
+pub(crate) fn try_ref<'a, T>(ptr: *const T) -> Result<&'a T, mta_sts_status> {
+    if ptr.is_null() {
+        return Err(mta_sts_status::NullParameter);
+    }
+    if !ptr.is_aligned() {
+        return Err(mta_sts_status::MisalignedPointer);
+    }
+    // SAFETY: non-NULL and aligned (checked above); the C caller guarantees that it
+    // points to a live value of type T (a handle returned by this library, or a struct
+    // it filled in) that is not freed during the call.
+    Ok(unsafe { &*ptr })
+}
+
+/// Borrows `len` elements at `data`. `data` may be NULL only when `len` is 0.
+pub(crate) fn try_slice<'a, T>(data: *const T, len: usize) -> Result<&'a [T], mta_sts_status> {
+    if data.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(mta_sts_status::NullParameter)
+        };
+    }
+    if !data.is_aligned() {
+        return Err(mta_sts_status::MisalignedPointer);
+    }
+    let too_large = len
+        .checked_mul(size_of::<T>())
+        .is_none_or(|bytes| bytes > isize::MAX as usize);
+    if too_large {
+        return Err(mta_sts_status::LengthTooLarge);
+    }
+    // SAFETY: non-NULL, aligned, and `len * size_of::<T>()` fits in isize (checked
+    // above); the C caller guarantees that `data` points to `len` initialized elements
+    // that stay unmodified during the call.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// A checked, not yet written out-parameter.
+///
+/// Functions check all their out-parameters with [`try_out`] before doing any work
+/// and write them only on success, so a failed call leaves them untouched.
+pub(crate) struct Out<T>(NonNull<T>);
+
+impl<T> Out<T> {
+    /// Writes the value without reading or dropping the previous contents (C memory
+    /// may be uninitialized).
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: the pointer is non-NULL and aligned (checked by `try_out`), and the C
+        // caller guarantees it points to writable memory for one T.
+        unsafe { self.0.as_ptr().write(value) }
+    }
+}
+
+/// Checks an out-parameter: NULL gives `NullParameter`, misaligned `MisalignedPointer`.
+pub(crate) fn try_out<T>(ptr: *mut T) -> Result<Out<T>, mta_sts_status> {
+    let ptr = NonNull::new(ptr).ok_or(mta_sts_status::NullParameter)?;
+    if !ptr.is_aligned() {
+        return Err(mta_sts_status::MisalignedPointer);
+    }
+    Ok(Out(ptr))
+}
+
+/// Moves a value to the heap and hands ownership to C; [`free_handle`] takes it back.
+pub(crate) fn into_handle<T>(value: T) -> *mut T {
+    Box::into_raw(Box::new(value))
+}
+
+/// Takes back and drops a handle made by [`into_handle`]; NULL is a no-op.
+pub(crate) fn free_handle<T>(ptr: *mut T) {
+    if ptr.is_null() {
+        return;
+    }
+    // SAFETY: the C caller guarantees that a non-NULL `ptr` was returned by this
+    // library for this handle type (so by `into_handle::<T>`) and is freed only once.
+    drop(unsafe { Box::from_raw(ptr) });
+}
+
+/// The text of a view written by this library (tests only).
+#[cfg(test)]
+pub(crate) fn view_text<'a>(view: crate::view::mta_sts_str) -> &'a str {
+    let bytes = try_slice(view.data.cast::<u8>(), view.len).unwrap_or_default();
+    std::str::from_utf8(bytes).unwrap_or("<not UTF-8>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_pointers_are_statuses_not_crashes() {
+        assert_eq!(
+            try_ref::<u32>(std::ptr::null()).err(),
+            Some(mta_sts_status::NullParameter)
+        );
+        assert_eq!(
+            try_slice::<u8>(std::ptr::null(), 1).err(),
+            Some(mta_sts_status::NullParameter)
+        );
+        assert_eq!(try_slice::<u8>(std::ptr::null(), 0), Ok(&[][..]));
+        assert_eq!(
+            try_out::<u32>(std::ptr::null_mut()).err(),
+            Some(mta_sts_status::NullParameter)
+        );
+        free_handle::<String>(std::ptr::null_mut());
+    }
+
+    #[test]
+    fn misaligned_and_oversized_inputs_are_refused() {
+        let words = [0u32; 2];
+        let misaligned = words.as_ptr().cast::<u8>().wrapping_add(1).cast::<u32>();
+        assert_eq!(
+            try_ref(misaligned).err(),
+            Some(mta_sts_status::MisalignedPointer)
+        );
+        assert_eq!(
+            try_slice(words.as_ptr(), usize::MAX / 2).err(),
+            Some(mta_sts_status::LengthTooLarge)
+        );
+    }
+
+    #[test]
+    fn out_parameter_is_written_and_handles_round_trip() {
+        let mut slot = 0u32;
+        try_out(&raw mut slot).map(|o| o.write(7)).ok();
+        assert_eq!(slot, 7);
+        let handle = into_handle(String::from("x"));
+        assert_eq!(try_ref(handle).map(String::as_str), Ok("x"));
+        free_handle(handle);
+    }
+}

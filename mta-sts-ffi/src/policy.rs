@@ -1,0 +1,446 @@
+//! The policy file (RFC 8461 §3.2) and the MX decisions made with it (§4.1, §5).
+
+use mta_sts_core::{DeliveryPlan, Mode, Policy};
+
+use crate::boundary::{status_boundary, value_boundary};
+use crate::failure::mta_sts_failure;
+use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
+use crate::status::mta_sts_status;
+use crate::view::mta_sts_str;
+
+/// A parsed MTA-STS policy, RFC 8461 §3.2.
+///
+/// Made by `mta_sts_policy_parse()`, freed with `mta_sts_policy_free()`. Immutable
+/// for its callers: it may be read from several threads at once (the lines are built
+/// on first use behind a thread-safe once-cell); freeing it must not race with any
+/// other use. Wraps `mta_sts_core::Policy`.
+pub struct mta_sts_policy {
+    policy: Policy,
+    /// Canonical text of each `mx` pattern, so that views can point into it.
+    mx: Vec<String>,
+    /// The message of each warning, so that views can point into it.
+    warnings: Vec<String>,
+}
+
+impl mta_sts_policy {
+    /// Wraps a policy, rendering the texts that views point into.
+    pub(crate) fn new(policy: Policy) -> Self {
+        let mx = policy.mx().iter().map(ToString::to_string).collect();
+        let warnings = policy
+            .warnings()
+            .iter()
+            .map(|w| w.kind.to_string())
+            .collect();
+        Self {
+            policy,
+            mx,
+            warnings,
+        }
+    }
+}
+
+/// The policy mode, RFC 8461 §5.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mta_sts_mode {
+    /// `enforce`: deliver only to matching MX hosts with a valid certificate, over TLS.
+    Enforce = 1,
+    /// `testing`: check and report failures, but deliver as without a policy.
+    Testing = 2,
+    /// `none`: the domain has no active policy.
+    None = 3,
+}
+
+impl From<Mode> for mta_sts_mode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Enforce => Self::Enforce,
+            Mode::Testing => Self::Testing,
+            Mode::None => Self::None,
+        }
+    }
+}
+
+/// Parses a policy body as served over HTTPS (RFC 8461 §3.2).
+///
+/// `body`/`body_len`: the body bytes (NULL only if `body_len` is 0). On success writes
+/// a new handle to `*out_policy`; free it with `mta_sts_policy_free()`. On failure
+/// `*out_policy` is untouched and the status is a `MTA_STS_STATUS_POLICY_*` code (or a
+/// glue code); report such a policy to TLS-RPT as `sts-policy-invalid`.
+///
+/// Tolerated deviations (blank lines, CRLF mixes, letter case, a trailing dot in an
+/// `mx` value, ...) are accepted and listed by `mta_sts_policy_warning()`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_parse(
+    body: *const u8,
+    body_len: usize,
+    out_policy: *mut *mut mta_sts_policy,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let body = try_slice(body, body_len)?;
+        let out = try_out(out_policy)?;
+        let policy = Policy::parse(body).map_err(|e| mta_sts_status::from(&e))?;
+        out.write(into_handle(mta_sts_policy::new(policy)));
+        Ok(())
+    })
+}
+
+/// Frees a policy. `NULL` is a no-op; freeing twice is a caller bug. Views read from
+/// the policy become invalid.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_free(policy: *mut mta_sts_policy) {
+    value_boundary((), || free_handle(policy));
+}
+
+/// Writes the policy mode to `*out_mode`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_mode(
+    policy: *const mta_sts_policy,
+    out_mode: *mut mta_sts_mode,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        try_out(out_mode)?.write(policy.policy.mode().into());
+        Ok(())
+    })
+}
+
+/// Writes `max_age` in seconds to `*out_max_age`: clamped to 31557600 (one year,
+/// RFC 8461 §3.2 erratum 7282); `0` means apply to this delivery, do not cache.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_max_age(
+    policy: *const mta_sts_policy,
+    out_max_age: *mut u32,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        try_out(out_max_age)?.write(policy.policy.max_age());
+        Ok(())
+    })
+}
+
+/// Writes the number of `mx` patterns to `*out_count`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_mx_count(
+    policy: *const mta_sts_policy,
+    out_count: *mut usize,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        try_out(out_count)?.write(policy.mx.len());
+        Ok(())
+    })
+}
+
+/// Writes `mx` pattern number `index` (0-based, in the order served) to `*out_pattern`
+/// in canonical form: lower case, `*.` for a wildcard, no trailing dot.
+///
+/// The view is valid until `policy` is freed. An `index` not below
+/// `mta_sts_policy_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_mx(
+    policy: *const mta_sts_policy,
+    index: usize,
+    out_pattern: *mut mta_sts_str,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        let out = try_out(out_pattern)?;
+        let pattern = policy
+            .mx
+            .get(index)
+            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        out.write(mta_sts_str::borrow(pattern));
+        Ok(())
+    })
+}
+
+/// Writes the number of warnings (tolerated deviations from RFC 8461 §3.2) to
+/// `*out_count`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_warnings_count(
+    policy: *const mta_sts_policy,
+    out_count: *mut usize,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        try_out(out_count)?.write(policy.warnings.len());
+        Ok(())
+    })
+}
+
+/// Writes warning number `index` (0-based): its 1-based line number to `*out_line` and
+/// a short English message (e.g. `trailing dot in mx value removed`) to `*out_message`.
+///
+/// The view is valid until `policy` is freed. An `index` not below
+/// `mta_sts_policy_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_warning(
+    policy: *const mta_sts_policy,
+    index: usize,
+    out_line: *mut usize,
+    out_message: *mut mta_sts_str,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        let out_line = try_out(out_line)?;
+        let out_message = try_out(out_message)?;
+        let (warning, message) = policy
+            .policy
+            .warnings()
+            .get(index)
+            .zip(policy.warnings.get(index))
+            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        out_line.write(warning.line);
+        out_message.write(mta_sts_str::borrow(message));
+        Ok(())
+    })
+}
+
+/// Writes the number of lines of the body as served to `*out_count`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_lines_count(
+    policy: *const mta_sts_policy,
+    out_count: *mut usize,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        try_out(out_count)?.write(policy.policy.lines().len());
+        Ok(())
+    })
+}
+
+/// Writes line number `index` (0-based) of the body as served, without its line
+/// terminator, to `*out_line`. These lines are TLS-RPT's `policy-string` (RFC 8460
+/// §4.5).
+///
+/// The view is valid until `policy` is freed. An `index` not below
+/// `mta_sts_policy_lines_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_line(
+    policy: *const mta_sts_policy,
+    index: usize,
+    out_line: *mut mta_sts_str,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        let out = try_out(out_line)?;
+        let line = policy
+            .policy
+            .lines()
+            .get(index)
+            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        out.write(mta_sts_str::borrow(line));
+        Ok(())
+    })
+}
+
+/// Writes to `*out_matches` whether the MX host matches at least one `mx` pattern of
+/// the policy (RFC 8461 §4.1: ASCII case and one trailing dot ignored, a wildcard
+/// covers exactly one left-most label, U-labels converted to A-labels).
+///
+/// `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). This
+/// answers the pattern question only; `mta_sts_policy_check_mx()` applies the mode.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_matches_mx(
+    policy: *const mta_sts_policy,
+    host: *const u8,
+    host_len: usize,
+    out_matches: *mut bool,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        let host = crate::mx::host_str(host, host_len)?;
+        try_out(out_matches)?.write(policy.policy.matches_mx(host));
+        Ok(())
+    })
+}
+
+/// Decides, before connecting, whether an MX host may be tried under this policy
+/// (RFC 8461 §4.1, §5; SPEC D16).
+///
+/// Writes NULL to `*out_failure` when the host may be tried: it matches a pattern, or
+/// the mode is `testing` or `none`. Writes a new failure handle when it must be
+/// skipped: mode `enforce` and no matching pattern. Report that failure to TLS-RPT
+/// (`validation-failure`, reason code `mtasts-policy-mx-mismatch`), free it with
+/// `mta_sts_failure_free()`, and go on with the next MX host in preference order.
+///
+/// `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). In
+/// `testing` mode a mismatch is still a failure to report, but after the delivery
+/// attempt; that verdict is not part of this version of the C API.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_check_mx(
+    policy: *const mta_sts_policy,
+    host: *const u8,
+    host_len: usize,
+    out_failure: *mut *mut mta_sts_failure,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let policy = try_ref(policy)?;
+        let host = crate::mx::host_str(host, host_len)?;
+        let out = try_out(out_failure)?;
+        let plan = DeliveryPlan::new(Some(&policy.policy), [host]);
+        let failure = plan
+            .candidates()
+            .first()
+            .and_then(|candidate| candidate.skip_before_connect());
+        out.write(failure.map_or(std::ptr::null_mut(), |f| {
+            into_handle(mta_sts_failure::new(f))
+        }));
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ptr;
+
+    use super::*;
+    use crate::failure::{mta_sts_failure_free, mta_sts_failure_reason_code};
+    use crate::ffi::view_text;
+
+    const RFC_POLICY: &[u8] = b"version: STSv1\nmode: enforce\nmx: mail.example.com\n\
+        mx: *.example.net\nmx: backupmx.example.com\nmax_age: 604800\n";
+
+    fn parse(body: &[u8]) -> Result<*mut mta_sts_policy, mta_sts_status> {
+        let mut out = ptr::null_mut();
+        match mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut out) {
+            mta_sts_status::Ok => Ok(out),
+            status => Err(status),
+        }
+    }
+
+    fn count(
+        f: extern "C" fn(*const mta_sts_policy, *mut usize) -> mta_sts_status,
+        p: *const mta_sts_policy,
+    ) -> usize {
+        let mut n = usize::MAX;
+        assert_eq!(f(p, &raw mut n), mta_sts_status::Ok);
+        n
+    }
+
+    #[test]
+    fn rfc8461_s3_2_example_policy_through_the_c_functions() {
+        let policy = parse(RFC_POLICY).unwrap();
+        let mut mode = mta_sts_mode::None;
+        assert_eq!(
+            mta_sts_policy_mode(policy, &raw mut mode),
+            mta_sts_status::Ok
+        );
+        assert_eq!(mode, mta_sts_mode::Enforce);
+        let mut max_age = 0;
+        assert_eq!(
+            mta_sts_policy_max_age(policy, &raw mut max_age),
+            mta_sts_status::Ok
+        );
+        assert_eq!(max_age, 604_800);
+        assert_eq!(count(mta_sts_policy_mx_count, policy), 3);
+        let mut view = mta_sts_str::borrow("");
+        assert_eq!(
+            mta_sts_policy_mx(policy, 1, &raw mut view),
+            mta_sts_status::Ok
+        );
+        assert_eq!(view_text(view), "*.example.net");
+        assert_eq!(count(mta_sts_policy_lines_count, policy), 6);
+        assert_eq!(
+            mta_sts_policy_line(policy, 0, &raw mut view),
+            mta_sts_status::Ok
+        );
+        assert_eq!(view_text(view), "version: STSv1");
+        assert_eq!(count(mta_sts_policy_warnings_count, policy), 0);
+        mta_sts_policy_free(policy);
+    }
+
+    #[test]
+    fn rfc8461_s3_2_warnings_carry_line_and_message() {
+        let policy =
+            parse(b"version: STSv1\nmode: enforce\nmx: mx.example.org.\nmax_age: 1\n").unwrap();
+        assert_eq!(count(mta_sts_policy_warnings_count, policy), 1);
+        let (mut line, mut message) = (0, mta_sts_str::borrow(""));
+        assert_eq!(
+            mta_sts_policy_warning(policy, 0, &raw mut line, &raw mut message),
+            mta_sts_status::Ok
+        );
+        assert_eq!(
+            (line, view_text(message)),
+            (3, "trailing dot in mx value removed")
+        );
+        assert_eq!(
+            mta_sts_policy_warning(policy, 1, &raw mut line, &raw mut message),
+            mta_sts_status::IndexOutOfRange
+        );
+        mta_sts_policy_free(policy);
+    }
+
+    #[test]
+    fn rfc8461_s3_2_invalid_policies_leave_the_output_alone() {
+        let sentinel = ptr::dangling_mut::<mta_sts_policy>();
+        let mut out = sentinel;
+        let body = b"version: STSv1\nmode: enforce\nmax_age: 1\n";
+        assert_eq!(
+            mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut out),
+            mta_sts_status::PolicyMissingMx
+        );
+        assert_eq!(out, sentinel);
+    }
+
+    #[test]
+    fn rfc8461_s4_1_and_s5_enforce_skips_only_unlisted_hosts() {
+        let policy = parse(RFC_POLICY).unwrap();
+        for (host, listed) in [
+            (&b"mail.example.com"[..], true),
+            (b"MX1.example.net.", true),
+            (b"a.b.example.net", false),
+            (b"mx.attacker.example", false),
+        ] {
+            let mut matches = !listed;
+            assert_eq!(
+                mta_sts_policy_matches_mx(policy, host.as_ptr(), host.len(), &raw mut matches),
+                mta_sts_status::Ok
+            );
+            assert_eq!(matches, listed, "{host:?}");
+            let mut failure = ptr::dangling_mut();
+            assert_eq!(
+                mta_sts_policy_check_mx(policy, host.as_ptr(), host.len(), &raw mut failure),
+                mta_sts_status::Ok
+            );
+            assert_eq!(failure.is_null(), listed, "{host:?}");
+            if !listed {
+                let mut code = mta_sts_str::borrow("");
+                assert_eq!(
+                    mta_sts_failure_reason_code(failure, &raw mut code),
+                    mta_sts_status::Ok
+                );
+                assert_eq!(view_text(code), "mtasts-policy-mx-mismatch");
+            }
+            mta_sts_failure_free(failure);
+        }
+        mta_sts_policy_free(policy);
+    }
+
+    #[test]
+    fn handles_are_send_and_sync_and_lines_build_once_under_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<mta_sts_policy>();
+        send_sync::<crate::record::mta_sts_record>();
+        send_sync::<mta_sts_failure>();
+
+        let policy = parse(RFC_POLICY).unwrap();
+        // A raw pointer is not Send; the address is, and C shares handles that way.
+        let address = policy as usize;
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut view = mta_sts_str::borrow("");
+                    let p = address as *const mta_sts_policy;
+                    assert_eq!(mta_sts_policy_line(p, 5, &raw mut view), mta_sts_status::Ok);
+                    view_text(view).to_owned()
+                })
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap(), "max_age: 604800");
+        }
+        mta_sts_policy_free(policy);
+    }
+}
