@@ -433,44 +433,56 @@ impl Builder {
         text: &str,
         has_tab: bool,
     ) -> Result<(), PolicyError> {
-        let trimmed = trim_wsp_start(text);
-        if trim_wsp_end(trimmed).is_empty() {
+        // One pass: leading WSP, the key's characters, WSP, then the colon.
+        let bytes = text.as_bytes();
+        let is_wsp = |b: &&u8| **b == b' ' || **b == b'\t';
+        let key_start = bytes.iter().take_while(is_wsp).count();
+        if key_start == bytes.len() {
             self.warn(line, WarningKind::BlankLine);
             return Ok(());
         }
-        if trimmed.len() != text.len() {
+        if key_start > 0 {
             self.warn(line, WarningKind::LeadingWhitespace);
         }
-        let colon = trimmed
-            .bytes()
-            .position(|b| b == b':')
-            .ok_or(PolicyError::MissingColon { line })?;
-        let (key, value) = trimmed.split_at(colon);
-        let value = value.get(1..).unwrap_or_default();
-        let key_trimmed = trim_wsp_end(key);
-        if key_trimmed.len() != key.len() {
-            self.warn(line, WarningKind::WhitespaceBeforeColon);
+        let after_lead = bytes.get(key_start..).unwrap_or_default();
+        let key_len = after_lead
+            .iter()
+            .take_while(|&&b| chars::is(b, chars::EXT_NAME))
+            .count();
+        let after_key = after_lead.get(key_len..).unwrap_or_default();
+        let gap = after_key.iter().take_while(is_wsp).count();
+        let colon = key_start + key_len + gap;
+        if bytes.get(colon) != Some(&b':') {
+            // Not `key *WSP ":"`: either there is no colon at all, or what precedes it
+            // is not a field name.
+            return Err(match text.find(':') {
+                None => PolicyError::MissingColon { line },
+                Some(at) => PolicyError::InvalidKey {
+                    line,
+                    key: trim_wsp_end(text.get(key_start..at).unwrap_or_default()).to_owned(),
+                },
+            });
         }
-        let key = key_trimmed;
+        let key = text.get(key_start..key_start + key_len).unwrap_or_default();
         if !is_ext_name(key) {
             return Err(PolicyError::InvalidKey {
                 line,
                 key: key.to_owned(),
             });
         }
-        let value = trim_wsp_end(trim_wsp_start(value));
+        if gap > 0 {
+            self.warn(line, WarningKind::WhitespaceBeforeColon);
+        }
+        let value = trim_wsp_end(trim_wsp_start(text.get(colon + 1..).unwrap_or_default()));
         // CTL = %x00-1F / %x7F (RFC 5234); only HTAB can be left, and only as `*WSP`.
         if has_tab && value.contains('\t') {
             return Err(PolicyError::ControlCharacter { line });
         }
 
-        let known = match key {
-            "version" | "mode" | "max_age" | "mx" => Some(key),
-            _ => KNOWN_KEYS.into_iter().find(|k| k.eq_ignore_ascii_case(key)),
+        let Some((known, exact)) = Known::of(key) else {
+            return self.extension(line, key, value);
         };
-        if let Some(canonical) = known
-            && canonical != key
-        {
+        if !exact {
             self.warn(
                 line,
                 WarningKind::KeyCase {
@@ -478,22 +490,22 @@ impl Builder {
                 },
             );
         }
+        if known != Known::Mx && self.seen(known) {
+            self.warn(
+                line,
+                WarningKind::DuplicateField {
+                    key: key.to_owned(),
+                },
+            );
+            return Ok(());
+        }
         match known {
-            Some("mx") => {
+            Known::Mx => {
                 // Offset of the value in the body: the line is a slice of it.
                 let value_start = line_start + (value.as_ptr() as usize - text.as_ptr() as usize);
                 self.mx(line, value_start, value)
             }
-            Some(known) if self.seen(known) => {
-                self.warn(
-                    line,
-                    WarningKind::DuplicateField {
-                        key: key.to_owned(),
-                    },
-                );
-                Ok(())
-            }
-            Some("version") => {
+            Known::Version => {
                 if value != "STSv1" {
                     return Err(PolicyError::UnsupportedVersion {
                         line,
@@ -503,7 +515,7 @@ impl Builder {
                 self.version = true;
                 Ok(())
             }
-            Some("mode") => {
+            Known::Mode => {
                 let mode = match Mode::parse_exact(value) {
                     Some(mode) => mode,
                     None => {
@@ -525,36 +537,39 @@ impl Builder {
                 self.mode = Some(mode);
                 Ok(())
             }
-            Some(_) => self.max_age(line, value),
-            None => {
-                if self.extensions.iter().any(|e| e.name() == key) {
-                    self.warn(
-                        line,
-                        WarningKind::DuplicateField {
-                            key: key.to_owned(),
-                        },
-                    );
-                    return Ok(());
-                }
-                if value.is_empty() {
-                    self.warn(
-                        line,
-                        WarningKind::EmptyExtensionValue {
-                            key: key.to_owned(),
-                        },
-                    );
-                }
-                self.extensions.push(Extension::new(key, value));
-                Ok(())
-            }
+            Known::MaxAge => self.max_age(line, value),
         }
     }
 
-    fn seen(&self, key: &str) -> bool {
+    /// An unknown field: kept (first occurrence of each name) and otherwise ignored.
+    fn extension(&mut self, line: usize, key: &str, value: &str) -> Result<(), PolicyError> {
+        if self.extensions.iter().any(|e| e.name() == key) {
+            self.warn(
+                line,
+                WarningKind::DuplicateField {
+                    key: key.to_owned(),
+                },
+            );
+            return Ok(());
+        }
+        if value.is_empty() {
+            self.warn(
+                line,
+                WarningKind::EmptyExtensionValue {
+                    key: key.to_owned(),
+                },
+            );
+        }
+        self.extensions.push(Extension::new(key, value));
+        Ok(())
+    }
+
+    fn seen(&self, key: Known) -> bool {
         match key {
-            "version" => self.version,
-            "mode" => self.mode.is_some(),
-            _ => self.max_age.is_some(),
+            Known::Version => self.version,
+            Known::Mode => self.mode.is_some(),
+            Known::MaxAge => self.max_age.is_some(),
+            Known::Mx => false,
         }
     }
 
@@ -636,7 +651,38 @@ impl Builder {
 }
 
 /// The keys RFC 8461 §3.2 defines.
-const KNOWN_KEYS: [&str; 4] = ["version", "mode", "max_age", "mx"];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Version,
+    Mode,
+    MaxAge,
+    Mx,
+}
+
+impl Known {
+    /// The key `key` names, and whether it is written in its exact (lower) case.
+    fn of(key: &str) -> Option<(Self, bool)> {
+        let exact = match key.as_bytes() {
+            b"version" => Some(Self::Version),
+            b"mode" => Some(Self::Mode),
+            b"max_age" => Some(Self::MaxAge),
+            b"mx" => Some(Self::Mx),
+            _ => None,
+        };
+        if let Some(known) = exact {
+            return Some((known, true));
+        }
+        [
+            ("version", Self::Version),
+            ("mode", Self::Mode),
+            ("max_age", Self::MaxAge),
+            ("mx", Self::Mx),
+        ]
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(key))
+        .map(|(_, known)| (known, false))
+    }
+}
 
 /// Strips leading SP / HTAB (`*WSP`).
 fn trim_wsp_start(s: &str) -> &str {
