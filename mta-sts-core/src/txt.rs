@@ -38,7 +38,7 @@ const VERSION: &str = "v=STSv1";
 /// ```
 #[derive(Debug, Clone)]
 pub struct StsRecord {
-    id: String,
+    id: RecordId,
     extensions: Vec<Extension>,
     warnings: Vec<RecordWarning>,
 }
@@ -183,11 +183,11 @@ impl StsRecord {
             s: record,
             pos: VERSION.len(),
         };
-        if !rest.is_empty() && !rest.starts_with([' ', '\t', ';']) {
+        if !matches!(rest.as_bytes().first(), None | Some(b' ' | b'\t' | b';')) {
             return Err(RecordError::NotStsRecord);
         }
 
-        let mut id: Option<String> = None;
+        let mut id: Option<RecordId> = None;
         let mut extensions: Vec<Extension> = Vec::new();
         let mut warnings = Vec::new();
         let mut first = true;
@@ -220,10 +220,8 @@ impl StsRecord {
                         warnings.push(RecordWarning::DuplicateField {
                             name: name.to_owned(),
                         });
-                    } else if value.len() <= STS_ID_MAX_LEN
-                        && value.bytes().all(|b| chars::is(b, chars::ALNUM))
-                    {
-                        id = Some(value.to_owned());
+                    } else if let Some(valid) = RecordId::new(value) {
+                        id = Some(valid);
                     } else {
                         return Err(RecordError::InvalidId {
                             value: value.to_owned(),
@@ -301,7 +299,7 @@ impl StsRecord {
 
     /// The policy instance id (§3.1). Compare ids only for equality.
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     /// Extension fields, in the order they appeared (first occurrence of each name).
@@ -357,15 +355,54 @@ fn parse_bytes(record: &[u8]) -> Result<StsRecord, RecordError> {
     }
 }
 
-/// A byte cursor over an ASCII record.
+/// An `id` value: 1 to 32 letters and digits (§3.1), kept inline so that parsing a
+/// record allocates nothing for it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct RecordId {
+    len: u8,
+    bytes: [u8; STS_ID_MAX_LEN],
+}
+
+impl RecordId {
+    /// `value` if it is a valid id.
+    fn new(value: &str) -> Option<Self> {
+        let src = value.as_bytes();
+        if src.is_empty()
+            || src.len() > STS_ID_MAX_LEN
+            || !src.iter().all(|&b| chars::is(b, chars::ALNUM))
+        {
+            return None;
+        }
+        let mut bytes = [0u8; STS_ID_MAX_LEN];
+        bytes.get_mut(..src.len())?.copy_from_slice(src);
+        Some(Self {
+            len: u8::try_from(src.len()).ok()?,
+            bytes,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // Letters and digits only, so always UTF-8.
+        std::str::from_utf8(self.bytes.get(..usize::from(self.len)).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for RecordId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A byte cursor over a record already known to be ASCII.
 struct Cursor<'a> {
     s: &'a str,
     pos: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn rest(&self) -> &'a str {
-        self.s.get(self.pos..).unwrap_or_default()
+    fn bytes(&self) -> &'a [u8] {
+        self.s.as_bytes().get(self.pos..).unwrap_or_default()
     }
 
     fn at_end(&self) -> bool {
@@ -373,7 +410,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn peek(&self) -> Option<u8> {
-        self.rest().bytes().next()
+        self.bytes().first().copied()
     }
 
     fn eat(&mut self, b: u8) -> bool {
@@ -387,43 +424,42 @@ impl<'a> Cursor<'a> {
 
     fn skip_wsp(&mut self) -> usize {
         let n = self
-            .rest()
             .bytes()
-            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
             .count();
         self.pos += n;
         n
     }
 
-    /// `name "=" value`, the value running to the next WSP, `;` or the end.
+    /// `name "=" value`: the name's characters, `=`, then the value's characters up to
+    /// WSP, `;` or the end, all in one pass.
     fn field(&mut self) -> Result<(&'a str, &'a str), RecordError> {
         let start = self.pos;
-        let rest = self.rest();
-        let Some(name) = rest
-            .bytes()
-            .position(|b| b == b'=')
-            .and_then(|eq| rest.get(..eq))
-        else {
-            return Err(RecordError::InvalidFieldName { offset: start });
-        };
-        if !is_ext_name(name) {
+        let bytes = self.bytes();
+        let name_len = bytes
+            .iter()
+            .take_while(|&&b| chars::is(b, chars::EXT_NAME))
+            .count();
+        let name = self.s.get(start..start + name_len).unwrap_or_default();
+        if bytes.get(name_len) != Some(&b'=') || !is_ext_name(name) {
             return Err(RecordError::InvalidFieldName { offset: start });
         }
-        let value_offset = start + name.len() + 1;
-        let value_all = self.s.get(value_offset..).unwrap_or_default();
-        let len = value_all
-            .bytes()
-            .take_while(|b| !matches!(b, b' ' | b'\t' | b';'))
+        let value_start = start + name_len + 1;
+        let after_eq = bytes.get(name_len + 1..).unwrap_or_default();
+        let value_len = after_eq
+            .iter()
+            .take_while(|&&b| chars::is(b, chars::TXT_VALUE))
             .count();
-        let value = value_all.get(..len).unwrap_or_default();
-        if value.is_empty() || !value.bytes().all(|b| chars::is(b, chars::TXT_VALUE)) {
+        let ends_well = matches!(after_eq.get(value_len), None | Some(b' ' | b'\t' | b';'));
+        if value_len == 0 || !ends_well {
             return Err(RecordError::InvalidValue {
                 field: name.to_owned(),
-                offset: value_offset,
+                offset: value_start,
             });
         }
-        self.pos = value_offset + len;
-        Ok((name, value))
+        self.pos = value_start + value_len;
+        Ok((name, self.s.get(value_start..self.pos).unwrap_or_default()))
     }
 }
 
@@ -446,7 +482,7 @@ impl FromStr for StsRecord {
 impl fmt::Display for StsRecord {
     /// The canonical form: `v=STSv1; id=<id>;` then `<name>=<value>;` per extension.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{VERSION}; id={};", self.id)?;
+        write!(f, "{VERSION}; id={};", self.id.as_str())?;
         for e in &self.extensions {
             write!(f, " {e};")?;
         }
