@@ -65,5 +65,31 @@ fn mx_match(c: &mut Criterion) {
     g.finish();
 }
 
+/// Side by side with Stalwart's `mail-auth` 0.13.3 (only with `--features peers`; it has
+/// no policy-file parser, so only the TXT record compares).
+#[cfg(feature = "peers")]
+fn peers(c: &mut Criterion) {
+    use mail_auth::common::parse::TxtRecordParser;
+    use mail_auth::mta_sts::MtaSts;
+
+    let record = "v=STSv1; id=20160831085700Z;";
+    assert!(
+        MtaSts::parse(record.as_bytes()).is_ok(),
+        "mail-auth rejects the record"
+    );
+    let mut g = c.benchmark_group("sts_peer_record");
+    g.throughput(Throughput::Bytes(record.len() as u64));
+    g.bench_function("mta-sts-core", |b| {
+        b.iter(|| StsRecord::parse(black_box(record)))
+    });
+    g.bench_function("mail-auth_0.13.3", |b| {
+        b.iter(|| MtaSts::parse(black_box(record.as_bytes())))
+    });
+    g.finish();
+}
+
+#[cfg(not(feature = "peers"))]
 criterion_group!(benches, txt_record, policy, mx_match);
+#[cfg(feature = "peers")]
+criterion_group!(benches, txt_record, policy, mx_match, peers);
 criterion_main!(benches);

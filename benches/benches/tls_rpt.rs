@@ -202,7 +202,24 @@ fn aggregator(c: &mut Criterion) {
 /// `--features peers`; TOOLING.md §3).
 #[cfg(feature = "peers")]
 fn peers(c: &mut Criterion) {
+    use mail_auth::common::parse::TxtRecordParser;
+    use mail_auth::mta_sts::TlsRpt;
     use mail_auth::report::tlsrpt::TlsReport;
+
+    let text = "v=TLSRPTv1; rua=mailto:tlsrpt@example.com,https://reporting.example.com/v1/tlsrpt";
+    assert!(
+        TlsRpt::parse(text.as_bytes()).is_ok(),
+        "mail-auth rejects the record"
+    );
+    let mut g = c.benchmark_group("tlsrpt_peer_record");
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function("tls-rpt-core", |b| {
+        b.iter(|| TlsRptRecord::parse(black_box(text)))
+    });
+    g.bench_function("mail-auth_0.13.3", |b| {
+        b.iter(|| TlsRpt::parse(black_box(text.as_bytes())))
+    });
+    g.finish();
 
     let big = big_report().to_json();
     let rfc = include_bytes!("../../tls-rpt-core/tests/data/dmarc-report-viewer__rfc-example.json");
