@@ -414,7 +414,7 @@ fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
     }
@@ -427,12 +427,11 @@ impl Parser<'_> {
         self.pos - start
     }
 
-    fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &[u8] {
-        let start = self.pos;
-        while self.peek().is_some_and(&f) {
-            self.pos += 1;
-        }
-        self.s.get(start..self.pos).unwrap_or_default()
+    fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a [u8] {
+        let rest = self.s.get(self.pos..).unwrap_or_default();
+        let len = rest.iter().position(|&b| !f(b)).unwrap_or(rest.len());
+        self.pos += len;
+        rest.get(..len).unwrap_or_default()
     }
 
     fn record(mut self) -> Result<TlsRptRecord, RecordError> {
@@ -447,7 +446,8 @@ impl Parser<'_> {
         }
         self.pos = VERSION.len();
         let mut rec = TlsRptRecord {
-            rua: Vec::new(),
+            // Records list one or two destinations.
+            rua: Vec::with_capacity(2),
             extensions: Vec::new(),
             warnings: Vec::new(),
         };
@@ -476,7 +476,8 @@ impl Parser<'_> {
             let field_start = self.pos;
             let name =
                 self.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-            let name = String::from_utf8_lossy(name).into_owned();
+            // The record is a `&str` and every cut is at an ASCII byte: always UTF-8.
+            let name = std::str::from_utf8(name).unwrap_or_default();
             if name.is_empty() || self.peek() != Some(b'=') {
                 return Err(RecordError::EmptyField {
                     offset: field_start,
@@ -497,17 +498,17 @@ impl Parser<'_> {
                         .is_some_and(u8::is_ascii_alphanumeric);
                 if !valid_name {
                     return Err(RecordError::InvalidExtensionName {
-                        name,
+                        name: name.to_owned(),
                         offset: field_start,
                     });
                 }
                 let value_start = self.pos;
                 let value = self.take_while(|b| matches!(b, 0x21..=0x3A | 0x3C | 0x3E..=0x7E));
-                let value = String::from_utf8_lossy(value).into_owned();
+                let value = std::str::from_utf8(value).unwrap_or_default();
                 let ends_cleanly = matches!(self.peek(), None | Some(b';' | b' ' | b'\t'));
                 if value.is_empty() || !ends_cleanly {
                     return Err(RecordError::InvalidExtensionValue {
-                        name,
+                        name: name.to_owned(),
                         offset: if value.is_empty() {
                             value_start
                         } else {
@@ -515,7 +516,10 @@ impl Parser<'_> {
                         },
                     });
                 }
-                rec.extensions.push(Extension { name, value });
+                rec.extensions.push(Extension {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                });
             }
         }
         if rua_fields == 0 {
@@ -537,8 +541,8 @@ impl Parser<'_> {
     fn rua_list(&mut self, rec: &mut TlsRptRecord) {
         loop {
             let token = self.take_while(|b| !matches!(b, b' ' | b'\t' | b',' | b';'));
-            let token = String::from_utf8_lossy(token).into_owned();
-            match check_uri(&token) {
+            let token = std::str::from_utf8(token).unwrap_or_default();
+            match check_uri(token) {
                 Ok(uri) if rec.rua.len() < limits::MAX_RUA_URIS => rec.rua.push(uri),
                 Ok(_) => {
                     if !rec.warnings.contains(&RecordWarning::TooManyUris) {
@@ -546,7 +550,7 @@ impl Parser<'_> {
                     }
                 }
                 Err(problem) => rec.warnings.push(RecordWarning::UriDropped {
-                    uri: token,
+                    uri: token.to_owned(),
                     problem,
                 }),
             }
@@ -569,6 +573,10 @@ fn check_uri(uri: &str) -> Result<ReportUri, UriProblem> {
     let bytes = uri.as_bytes();
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
+        if is_uri_char(b) {
+            i += 1;
+            continue;
+        }
         match b {
             b'!' | b',' | b';' => return Err(UriProblem::UnencodedCharacter { ch: char::from(b) }),
             b'%' => {
@@ -577,16 +585,18 @@ fn check_uri(uri: &str) -> Result<ReportUri, UriProblem> {
                     return Err(UriProblem::InvalidCharacter { offset: i });
                 }
                 i += 3;
-                continue;
             }
-            b if b.is_ascii_alphanumeric() => {}
-            b'-' | b'.' | b'_' | b'~' | b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@' | b'$'
-            | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b'=' => {}
             _ => return Err(UriProblem::InvalidCharacter { offset: i }),
         }
-        i += 1;
     }
-    let (scheme, rest) = uri.split_once(':').ok_or(UriProblem::Malformed)?;
+    let colon = bytes
+        .iter()
+        .position(|&b| b == b':')
+        .ok_or(UriProblem::Malformed)?;
+    let (scheme, rest) = (
+        uri.get(..colon).unwrap_or_default(),
+        uri.get(colon + 1..).unwrap_or_default(),
+    );
     let scheme_ok = scheme
         .as_bytes()
         .first()
@@ -598,15 +608,23 @@ fn check_uri(uri: &str) -> Result<ReportUri, UriProblem> {
         return Err(UriProblem::Malformed);
     }
     if scheme.eq_ignore_ascii_case("mailto") {
-        let addr = rest.split('?').next().unwrap_or_default();
-        let (local, domain) = addr.rsplit_once('@').ok_or(UriProblem::Malformed)?;
-        if local.is_empty() || domain.is_empty() {
+        let end = rest.bytes().position(|b| b == b'?').unwrap_or(rest.len());
+        let addr = rest.as_bytes().get(..end).unwrap_or_default();
+        let at = addr
+            .iter()
+            .rposition(|&b| b == b'@')
+            .ok_or(UriProblem::Malformed)?;
+        if at == 0 || at + 1 == addr.len() {
             return Err(UriProblem::Malformed);
         }
         Ok(ReportUri::Mailto(uri.to_owned()))
     } else if scheme.eq_ignore_ascii_case("https") {
         let authority = rest.strip_prefix("//").ok_or(UriProblem::Malformed)?;
-        let host = authority.split(['/', '?', '#']).next().unwrap_or_default();
+        let end = authority
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(authority.len());
+        let host = authority.get(..end).unwrap_or_default();
         let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
         if host.is_empty() || host.starts_with(':') {
             return Err(UriProblem::Malformed);
@@ -617,6 +635,49 @@ fn check_uri(uri: &str) -> Result<ReportUri, UriProblem> {
             scheme: scheme.to_owned(),
         })
     }
+}
+
+/// RFC 3986 characters allowed literally in a `rua` URI (unreserved, `:`, `/`, `?`, `#`,
+/// `[`, `]`, `@` and the sub-delims other than `!`, `,` and `;`, which must be encoded).
+fn is_uri_char(b: u8) -> bool {
+    URI_CHARS.get(usize::from(b)).copied().unwrap_or(false)
+}
+
+/// [`is_uri_char`] as a table: one load per byte of every URI.
+static URI_CHARS: [bool; 256] = uri_chars();
+
+// Evaluated at compile time: an out-of-range index would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+const fn uri_chars() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b':'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'['
+                    | b']'
+                    | b'@'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b'='
+            );
+        i += 1;
+    }
+    table
 }
 
 /// Decodes `%XX` escapes; `None` if the result is not UTF-8 or an escape is broken.
