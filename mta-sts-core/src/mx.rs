@@ -156,14 +156,12 @@ impl MxPattern {
     /// - An IP address never matches.
     pub fn matches(&self, host: &str) -> bool {
         let host = host.strip_suffix('.').unwrap_or(host);
-        // ASCII first: an A-label host is the common case, and a U-label host can only
-        // match after conversion.
-        if self.matches_ascii(host) {
-            return true;
-        }
         if host.is_ascii() {
-            return false;
+            return self.matches_ascii(host);
         }
+        // Only after conversion: UTS 46 maps U+3002 and other full stops to '.', so a
+        // raw comparison would see "x\u{3002}evil.example.com" as one label under
+        // "*.example.com" (a fuzzing find, regression test below).
         match idna::domain_to_ascii(host) {
             Ok(ascii) => self.matches_ascii(&ascii),
             Err(_) => false,
@@ -433,6 +431,17 @@ mod tests {
         assert!(p("mx-1.a1.example").matches("MX-1.A1.EXAMPLE"));
         // A single-label domain after "*." is valid syntax (RFC 5321 Domain).
         assert!(p("*.com").matches("example.com"));
+    }
+
+    #[test]
+    fn non_ascii_hosts_match_only_after_conversion() {
+        // Found by the mx_pattern fuzz target: U+3002 is a label separator in UTS 46.
+        assert!(!p("*.example.com").matches("x\u{3002}evil.example.com"));
+        assert!(p("*.evil.example.com").matches("x\u{3002}evil.example.com"));
+        assert!(!p("*.m").matches("\u{3002}m"));
+        // A host that cannot be converted never matches, even under a wildcard.
+        assert!(!p("*.exapl").matches("\0\0\0\0\0\n\u{3002}.exapl"));
+        assert!(!p("*.example.com").matches("\u{fffd}.example.com"));
     }
 
     #[test]
