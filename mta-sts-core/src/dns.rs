@@ -610,7 +610,10 @@ pub struct MxRecord {
     /// Lower is preferred (RFC 5321 §5.1).
     pub preference: u16,
     /// The mail exchanger's host name: lowercase ASCII without the trailing dot, ready for
-    /// [`Policy::matches_mx`](crate::Policy::matches_mx).
+    /// [`Policy::matches_mx`](crate::Policy::matches_mx). Label bytes other than letters,
+    /// digits, `-` and `_` are escaped in RFC 1035 §5.1 presentation form (`\.` for a dot
+    /// inside a label, `\040` for a space), so such a name can never match a pattern; a
+    /// name ending in `\.` ends with an escaped dot, not the root.
     pub exchange: String,
 }
 
