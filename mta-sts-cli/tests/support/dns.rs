@@ -1,0 +1,177 @@
+//! A loopback DNS responder on UDP and TCP (same port), answering from a table.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use hickory_proto::op::{Message, MessageType, ResponseCode};
+use hickory_proto::rr::rdata::{MX, TXT};
+use hickory_proto::rr::{Name, RData, Record};
+
+/// The records the responder knows, by lower-case name without the trailing dot.
+#[derive(Clone, Default)]
+pub(crate) struct Zone {
+    records: HashMap<String, Vec<RData>>,
+    truncate_udp: bool,
+}
+
+impl Zone {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// One TXT record at `name`, made of these character-strings.
+    pub(crate) fn txt(mut self, name: &str, strings: &[&str]) -> Self {
+        let txt = TXT::from_bytes(strings.iter().map(|s| s.as_bytes()).collect());
+        self.add(name, RData::TXT(txt));
+        self
+    }
+
+    /// One MX record at `name`.
+    pub(crate) fn mx(mut self, name: &str, preference: u16, exchange: &str) -> Self {
+        let exchange = Name::from_ascii(format!("{exchange}.")).unwrap();
+        self.add(name, RData::MX(MX::new(preference, exchange)));
+        self
+    }
+
+    /// Every UDP answer that has records comes back empty with the TC bit set, so the
+    /// client must ask again over TCP (RFC 7766 §5).
+    pub(crate) fn truncate_udp(mut self) -> Self {
+        self.truncate_udp = true;
+        self
+    }
+
+    fn add(&mut self, name: &str, rdata: RData) {
+        self.records
+            .entry(name.trim_end_matches('.').to_ascii_lowercase())
+            .or_default()
+            .push(rdata);
+    }
+
+    /// The response to `request`: the records of the asked type, NODATA when the name
+    /// has only others, NXDOMAIN when it has none.
+    fn answer(&self, request: &[u8], over_udp: bool) -> Option<Vec<u8>> {
+        let mut message = Message::from_vec(request).ok()?;
+        message.metadata.message_type = MessageType::Response;
+        message.metadata.recursion_available = true;
+        let query = message.queries.first()?.clone();
+        let name = query.name.to_ascii();
+        let key = name.trim_end_matches('.').to_ascii_lowercase();
+        match self.records.get(&key) {
+            None => message.metadata.response_code = ResponseCode::NXDomain,
+            Some(all) => {
+                let wanted: Vec<&RData> = all
+                    .iter()
+                    .filter(|r| r.record_type() == query.query_type)
+                    .collect();
+                if over_udp && self.truncate_udp && !wanted.is_empty() {
+                    message.metadata.truncation = true;
+                } else {
+                    for rdata in wanted {
+                        message.add_answer(Record::from_rdata(
+                            query.name.clone(),
+                            300,
+                            rdata.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        message.to_vec().ok()
+    }
+}
+
+/// A running responder. Its threads end with the test process.
+pub(crate) struct DnsServer {
+    pub(crate) addr: SocketAddr,
+    udp_queries: Arc<AtomicUsize>,
+    tcp_queries: Arc<AtomicUsize>,
+}
+
+impl DnsServer {
+    pub(crate) fn start(zone: Zone) -> Self {
+        let (udp, tcp) = bind_pair();
+        let addr = udp.local_addr().unwrap();
+        let udp_queries = Arc::new(AtomicUsize::new(0));
+        let tcp_queries = Arc::new(AtomicUsize::new(0));
+        let zone = Arc::new(zone);
+        {
+            let zone = Arc::clone(&zone);
+            let count = Arc::clone(&udp_queries);
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok((len, peer)) = udp.recv_from(&mut buf) {
+                    count.fetch_add(1, Ordering::SeqCst);
+                    if let Some(response) = zone.answer(&buf[..len], true) {
+                        let _ = udp.send_to(&response, peer);
+                    }
+                }
+            });
+        }
+        {
+            let count = Arc::clone(&tcp_queries);
+            thread::spawn(move || {
+                for stream in tcp.incoming().flatten() {
+                    let zone = Arc::clone(&zone);
+                    let count = Arc::clone(&count);
+                    thread::spawn(move || serve_tcp(stream, &zone, &count));
+                }
+            });
+        }
+        Self {
+            addr,
+            udp_queries,
+            tcp_queries,
+        }
+    }
+
+    pub(crate) fn udp_queries(&self) -> usize {
+        self.udp_queries.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn tcp_queries(&self) -> usize {
+        self.tcp_queries.load(Ordering::SeqCst)
+    }
+}
+
+fn serve_tcp(mut stream: TcpStream, zone: &Zone, count: &AtomicUsize) {
+    loop {
+        let mut len = [0u8; 2];
+        if stream.read_exact(&mut len).is_err() {
+            return;
+        }
+        let mut request = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        if stream.read_exact(&mut request).is_err() {
+            return;
+        }
+        count.fetch_add(1, Ordering::SeqCst);
+        let Some(response) = zone.answer(&request, false) else {
+            return;
+        };
+        let mut framed = (response.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(&response);
+        if stream.write_all(&framed).is_err() {
+            return;
+        }
+    }
+}
+
+/// A UDP socket and a TCP listener on the same loopback port.
+fn bind_pair() -> (UdpSocket, TcpListener) {
+    for _ in 0..50 {
+        let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+        if let Ok(udp) = UdpSocket::bind(tcp.local_addr().unwrap()) {
+            return (udp, tcp);
+        }
+    }
+    panic!("no loopback port free for both UDP and TCP");
+}
+
+/// A resolver address that receives queries and never answers. Keep the socket alive
+/// for the duration of the test.
+pub(crate) fn silent_resolver() -> UdpSocket {
+    UdpSocket::bind("127.0.0.1:0").unwrap()
+}

@@ -1,0 +1,135 @@
+//! A loopback HTTPS server that gives every request the same reply.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use mta_sts_core::verify::rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+/// The reply to every request.
+#[derive(Clone)]
+pub(crate) struct Reply {
+    status_line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    chunked: bool,
+}
+
+impl Reply {
+    /// 200 with `Content-Type: text/plain` and `body`.
+    pub(crate) fn policy(body: &str) -> Self {
+        Self {
+            status_line: "HTTP/1.1 200 OK".into(),
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: body.as_bytes().to_vec(),
+            chunked: false,
+        }
+    }
+
+    /// `status` with a small HTML body.
+    pub(crate) fn status(status: u16, reason: &str) -> Self {
+        Self {
+            status_line: format!("HTTP/1.1 {status} {reason}"),
+            headers: vec![("Content-Type".into(), "text/html".into())],
+            body: format!("<h1>{status} {reason}</h1>").into_bytes(),
+            chunked: false,
+        }
+    }
+
+    /// A 301 to `location`.
+    pub(crate) fn redirect(location: &str) -> Self {
+        Self::status(301, "Moved Permanently").header("Location", location)
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn content_type(mut self, value: &str) -> Self {
+        self.headers.retain(|(n, _)| n != "Content-Type");
+        self.headers.push(("Content-Type".into(), value.into()));
+        self
+    }
+
+    /// Send the body with `Transfer-Encoding: chunked`, in chunks of 7 bytes.
+    pub(crate) fn chunked(mut self) -> Self {
+        self.chunked = true;
+        self
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut out = format!("{}\r\n", self.status_line).into_bytes();
+        for (name, value) in &self.headers {
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        if self.chunked {
+            out.extend_from_slice(b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+            for chunk in self.body.chunks(7) {
+                out.extend_from_slice(format!("{:x};ext=1\r\n", chunk.len()).as_bytes());
+                out.extend_from_slice(chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n\r\n");
+        } else {
+            out.extend_from_slice(
+                format!(
+                    "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    self.body.len()
+                )
+                .as_bytes(),
+            );
+            out.extend_from_slice(&self.body);
+        }
+        out
+    }
+}
+
+/// A running server; its thread ends with the test process.
+pub(crate) struct HttpsServer {
+    pub(crate) addr: SocketAddr,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl HttpsServer {
+    pub(crate) fn start(config: Arc<ServerConfig>, reply: Reply) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let config = Arc::clone(&config);
+                let reply = reply.clone();
+                let seen = Arc::clone(&seen);
+                thread::spawn(move || serve(stream, config, &reply, &seen));
+            }
+        });
+        Self { addr, requests }
+    }
+
+    /// The request heads received so far.
+    pub(crate) fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: TcpStream, config: Arc<ServerConfig>, reply: &Reply, seen: &Mutex<Vec<String>>) {
+    let conn = ServerConnection::new(config).unwrap();
+    let mut tls = StreamOwned::new(conn, stream);
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tls.read(&mut buf) {
+            Ok(0) | Err(_) => return, // the client gave up (a refused certificate)
+            Ok(len) => head.extend_from_slice(&buf[..len]),
+        }
+    }
+    seen.lock()
+        .unwrap()
+        .push(String::from_utf8_lossy(&head).into_owned());
+    let _ = tls.write_all(&reply.to_bytes());
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+}
