@@ -24,6 +24,33 @@
 #define MTA_STS_VERSION_NUMBER 256
 
 /**
+ * The default cap on distinct failure rows kept per policy
+ * (`tls_rpt_core::limits::DEFAULT_MAX_FAILURE_ROWS_PER_POLICY`).
+ * A literal so that cbindgen writes it as a `#define`; a test keeps it equal.
+ */
+#define MTA_STS_RPT_DEFAULT_MAX_FAILURE_ROWS 1000
+
+/**
+ * `mta_sts_report_error_message()` explains `mta_sts_report_parse()`.
+ */
+#define MTA_STS_RPT_READER_STRICT 1
+
+/**
+ * `mta_sts_report_error_message()` explains `mta_sts_report_read_json()`.
+ */
+#define MTA_STS_RPT_READER_JSON 2
+
+/**
+ * `mta_sts_report_error_message()` explains `mta_sts_report_read_file()`.
+ */
+#define MTA_STS_RPT_READER_FILE 3
+
+/**
+ * `mta_sts_report_error_message()` explains `mta_sts_report_read_email()`.
+ */
+#define MTA_STS_RPT_READER_EMAIL 4
+
+/**
  * The result of every fallible function of this library.
  *
  * Numbers are stable: a code is never renumbered or reused, and a retired code stays
@@ -40,8 +67,19 @@
  * | 1400 to 1499 | a name is not a valid Policy Domain (RFC 8461 §3.4; `DomainError`) |
  * | 1500 to 1599 | a cache entry or its JSON record is invalid (`CacheEntryError`) |
  * | 1600 to 1699 | certificate validation setup (RFC 8461 §4.2) |
- * | 1700 to 2999 | reserved for the remaining `mta-sts-core` errors (fetch, discovery, DNS) |
- * | 3000 to 3999 | reserved for `tls-rpt-core` errors |
+ * | 1700 to 1799 | misuse of the discovery engine and enum arguments |
+ * | 1800 to 1899 | a DNS query or TCP frame cannot be built (`dns::QueryError`, `dns::TcpFrameError`) |
+ * | 1900 to 1999 | a DNS response does not answer the query (1900 to 1949) or is unusable (`dns::ResponseError`) |
+ * | 2000 to 2099 | the policy fetch failed (RFC 8461 §3.3; `FetchError`) |
+ * | 2100 to 2199 | MTA-STS discovery failed (RFC 8461 §3, §5.1; `DiscoveryError`) |
+ * | 2200 to 2999 | reserved for the remaining `mta-sts-core` errors |
+ * | 3000 to 3099 | the `_smtp._tls` TXT record is invalid (RFC 8460 §3; `tls_rpt_core::RecordError`) |
+ * | 3100 to 3199 | no single `_smtp._tls` record in the TXT RRset (RFC 8460 §3) |
+ * | 3200 to 3299 | TLS-RPT aggregation: policies, failure keys, saved state (RFC 8460 §4.4; `AggregateError`) |
+ * | 3300 to 3399 | a TLS-RPT JSON report is invalid (RFC 8460 §4; `ReportError`) |
+ * | 3400 to 3499 | a report delivery format cannot be built (RFC 8460 §5; `DeliverError`) |
+ * | 3500 to 3599 | a report file or e-mail cannot be read (RFC 8460 §5; `IntakeError`) |
+ * | 3600 to 3999 | reserved for the remaining `tls-rpt-core` errors |
  *
  * The last code of each core range (`*_OTHER`) stands for an error that a newer core
  * library added and this version of the C API does not name yet.
@@ -85,6 +123,11 @@ enum mta_sts_status
    * The core library returned a value this version of the C API has no code for.
    */
   MTA_STS_STATUS_UNMAPPED = 7,
+  /**
+   * The caller's output buffer is too small; the needed length was written to the
+   * length out-parameter (and nothing else).
+   */
+  MTA_STS_STATUS_BUFFER_TOO_SMALL = 8,
   /**
    * The TXT record is longer than the library's limit (4096 bytes).
    */
@@ -294,12 +337,686 @@ enum mta_sts_status
    * A root certificate cannot be used as a trust anchor (not DER X.509).
    */
   MTA_STS_STATUS_TRUST_ANCHOR_INVALID = 1600,
+  /**
+   * The input does not answer the lookup's current step (poll it with `mta_sts_lookup_poll()`); nothing changed.
+   */
+  MTA_STS_STATUS_LOOKUP_WRONG_STEP = 1700,
+  /**
+   * The lookup is not finished: poll it and perform its step first.
+   */
+  MTA_STS_STATUS_LOOKUP_NOT_DONE = 1701,
+  /**
+   * An enum argument (passed as an integer) has a value this version does not know.
+   */
+  MTA_STS_STATUS_UNKNOWN_ENUM_VALUE = 1702,
+  /**
+   * The DNS query name is empty or only the root.
+   */
+  MTA_STS_STATUS_DNS_QUERY_EMPTY_NAME = 1800,
+  /**
+   * The DNS query name is longer than 253 bytes (RFC 1035 §2.3.4).
+   */
+  MTA_STS_STATUS_DNS_QUERY_NAME_TOO_LONG = 1801,
+  /**
+   * The DNS query name has an empty label.
+   */
+  MTA_STS_STATUS_DNS_QUERY_EMPTY_LABEL = 1802,
+  /**
+   * A label of the DNS query name is longer than 63 bytes (RFC 1035 §2.3.4).
+   */
+  MTA_STS_STATUS_DNS_QUERY_LABEL_TOO_LONG = 1803,
+  /**
+   * The DNS query name is not ASCII: convert U-labels to A-labels first.
+   */
+  MTA_STS_STATUS_DNS_QUERY_NOT_ASCII = 1804,
+  /**
+   * The DNS query name holds a character other than a letter, digit, `-` or `_`.
+   */
+  MTA_STS_STATUS_DNS_QUERY_INVALID_CHAR = 1805,
+  /**
+   * The DNS query message could not be encoded.
+   */
+  MTA_STS_STATUS_DNS_QUERY_ENCODE = 1806,
+  /**
+   * The message is too long for a DNS over TCP frame (65535 bytes, RFC 1035 §4.2.2).
+   */
+  MTA_STS_STATUS_DNS_TCP_FRAME_TOO_LONG = 1850,
+  /**
+   * The DNS over TCP decoder holds no complete message yet: push more bytes.
+   */
+  MTA_STS_STATUS_DNS_TCP_INCOMPLETE = 1851,
+  /**
+   * The DNS query cannot be built for a reason this version does not name.
+   */
+  MTA_STS_STATUS_DNS_QUERY_OTHER = 1899,
+  /**
+   * Mismatch: the message is shorter than a DNS header; drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_TOO_SHORT = 1900,
+  /**
+   * Mismatch: the message is longer than any DNS message; drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_TOO_LONG = 1901,
+  /**
+   * Mismatch: the message id is not the query's (RFC 5452 §9.1); drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_ID_MISMATCH = 1902,
+  /**
+   * Mismatch: the message is a query, not a response; drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_NOT_A_RESPONSE = 1903,
+  /**
+   * Mismatch: the opcode is not QUERY; drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_OPCODE_MISMATCH = 1904,
+  /**
+   * Mismatch: the message does not hold exactly one question; drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_QUESTION_COUNT = 1905,
+  /**
+   * Mismatch: the question is not the query's (name, type or class, RFC 5452 §9.1); drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_QUESTION_MISMATCH = 1906,
+  /**
+   * Mismatch: the question section cannot be decoded; drop it and keep waiting.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_MALFORMED_QUESTION = 1907,
+  /**
+   * The answer cannot be decoded (truncated record, pointer loop, ...): treat it as a temporary failure.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_MALFORMED = 1950,
+  /**
+   * The answer claims more records than the library's limit: treat it as a temporary failure.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_TOO_MANY_ANSWERS = 1951,
+  /**
+   * The record counts cannot fit in the message: treat it as a temporary failure.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_IMPLAUSIBLE_COUNTS = 1952,
+  /**
+   * The CNAME chain loops (RFC 1034 §3.6.2): treat it as a temporary failure.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_CNAME_LOOP = 1953,
+  /**
+   * The CNAME chain is longer than the library's limit: treat it as a temporary failure.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_CNAME_CHAIN_TOO_LONG = 1954,
+  /**
+   * The answer is unusable for a reason this version does not name: treat it as a temporary failure.
+   */
+  MTA_STS_STATUS_DNS_RESPONSE_OTHER = 1999,
+  /**
+   * The policy host certificate is invalid (RFC 8461 §3.3; TLS-RPT `sts-webpki-invalid`).
+   */
+  MTA_STS_STATUS_FETCH_CERTIFICATE_INVALID = 2000,
+  /**
+   * The TLS connection to the policy host failed for another reason than the certificate.
+   */
+  MTA_STS_STATUS_FETCH_TLS = 2001,
+  /**
+   * No HTTP response arrived (DNS, connect, timeout, TLS handshake or HTTP error).
+   */
+  MTA_STS_STATUS_FETCH_TRANSPORT = 2002,
+  /**
+   * The HTTP status is not 200; redirects are not followed (RFC 8461 §3.3).
+   */
+  MTA_STS_STATUS_FETCH_HTTP_STATUS = 2003,
+  /**
+   * The `Content-Type` is not `text/plain` (RFC 8461 §3.2).
+   */
+  MTA_STS_STATUS_FETCH_CONTENT_TYPE = 2004,
+  /**
+   * The policy body is over the size limit (RFC 8461 §3.3).
+   */
+  MTA_STS_STATUS_FETCH_BODY_TOO_LARGE = 2005,
+  /**
+   * The policy body is not UTF-8 (RFC 8461 §3.2).
+   */
+  MTA_STS_STATUS_FETCH_NOT_UTF8 = 2006,
+  /**
+   * The fetch failed for a reason this version does not name.
+   */
+  MTA_STS_STATUS_FETCH_OTHER = 2099,
+  /**
+   * The `_mta-sts` TXT lookup failed temporarily (SPEC D13).
+   */
+  MTA_STS_STATUS_DISCOVERY_DNS_TEMPORARY_FAILURE = 2100,
+  /**
+   * The fetch was skipped: this policy id failed less than 5 minutes ago (RFC 8461 §3.3).
+   */
+  MTA_STS_STATUS_DISCOVERY_FETCH_BACKOFF = 2101,
+  /**
+   * Discovery failed for a reason this version does not name.
+   */
+  MTA_STS_STATUS_DISCOVERY_OTHER = 2199,
+  /**
+   * The `_smtp._tls` record does not begin with `v=TLSRPTv1` (RFC 8460 §3).
+   */
+  MTA_STS_STATUS_RPT_RECORD_NOT_TLS_RPT = 3000,
+  /**
+   * The `_smtp._tls` record is longer than the library's limit (4096 bytes).
+   */
+  MTA_STS_STATUS_RPT_RECORD_TOO_LONG = 3001,
+  /**
+   * The `_smtp._tls` record is not valid UTF-8 (it can only be ASCII).
+   */
+  MTA_STS_STATUS_RPT_RECORD_NOT_UTF8 = 3002,
+  /**
+   * The `_smtp._tls` record has something other than `;` where a delimiter must be.
+   */
+  MTA_STS_STATUS_RPT_RECORD_EXPECTED_DELIMITER = 3003,
+  /**
+   * The `_smtp._tls` record has an empty or nameless field.
+   */
+  MTA_STS_STATUS_RPT_RECORD_EMPTY_FIELD = 3004,
+  /**
+   * A `_smtp._tls` extension name is invalid (RFC 8460 §3 `tlsrpt-ext-name`).
+   */
+  MTA_STS_STATUS_RPT_RECORD_INVALID_EXTENSION_NAME = 3005,
+  /**
+   * A `_smtp._tls` extension value is empty or invalid (RFC 8460 §3 `tlsrpt-ext-value`).
+   */
+  MTA_STS_STATUS_RPT_RECORD_INVALID_EXTENSION_VALUE = 3006,
+  /**
+   * The `_smtp._tls` record has no `rua` field (RFC 8460 §3).
+   */
+  MTA_STS_STATUS_RPT_RECORD_MISSING_RUA = 3007,
+  /**
+   * Every `rua` URI was dropped (only `mailto:` and `https:` are usable, SPEC D17).
+   */
+  MTA_STS_STATUS_RPT_RECORD_NO_USABLE_RUA = 3008,
+  /**
+   * The `_smtp._tls` record is invalid for a reason this version does not name.
+   */
+  MTA_STS_STATUS_RPT_RECORD_OTHER = 3099,
+  /**
+   * No TXT record of the RRset begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
+   */
+  MTA_STS_STATUS_RPT_SELECT_NO_RECORD = 3100,
+  /**
+   * More than one TXT record begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
+   */
+  MTA_STS_STATUS_RPT_SELECT_MULTIPLE_RECORDS = 3101,
+  /**
+   * The TXT RRset holds more records than the library's limit (64).
+   */
+  MTA_STS_STATUS_RPT_SELECT_TOO_MANY_RECORDS = 3102,
+  /**
+   * No TLS-RPT record could be selected for a reason this version does not name.
+   */
+  MTA_STS_STATUS_RPT_SELECT_OTHER = 3199,
+  /**
+   * The policy index was not issued by this aggregator.
+   */
+  MTA_STS_STATUS_RPT_AGGREGATOR_UNKNOWN_POLICY = 3200,
+  /**
+   * The aggregator holds the most distinct policies it may (1000000).
+   */
+  MTA_STS_STATUS_RPT_AGGREGATOR_TOO_MANY_POLICIES = 3201,
+  /**
+   * The saved aggregator state is JSON but breaks an invariant or the format.
+   */
+  MTA_STS_STATUS_RPT_AGGREGATOR_STATE_INVALID = 3202,
+  /**
+   * The saved aggregator state is not JSON.
+   */
+  MTA_STS_STATUS_RPT_AGGREGATOR_STATE_JSON_SYNTAX = 3203,
+  /**
+   * An IP address argument is not an IPv4 or IPv6 address.
+   */
+  MTA_STS_STATUS_RPT_INVALID_IP_ADDRESS = 3204,
+  /**
+   * A Unix time argument is after 9999-12-31, the last date a report can carry.
+   */
+  MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE = 3205,
+  /**
+   * A result-type argument is not a `mta_sts_result_type` value.
+   */
+  MTA_STS_STATUS_RPT_INVALID_RESULT_TYPE = 3206,
+  /**
+   * The aggregator failed for a reason this version does not name.
+   */
+  MTA_STS_STATUS_RPT_AGGREGATOR_OTHER = 3299,
+  /**
+   * The report is larger than the library's limit (10 MiB).
+   */
+  MTA_STS_STATUS_RPT_REPORT_TOO_LARGE = 3300,
+  /**
+   * The report is not JSON (RFC 8460 §4, I-JSON).
+   */
+  MTA_STS_STATUS_RPT_REPORT_JSON_SYNTAX = 3301,
+  /**
+   * The report departs from RFC 8460 §4.4 form (strict parse only).
+   */
+  MTA_STS_STATUS_RPT_REPORT_DEVIATION = 3302,
+  /**
+   * A report member that even the tolerant parser needs is missing.
+   */
+  MTA_STS_STATUS_RPT_REPORT_MISSING_MEMBER = 3303,
+  /**
+   * A report member has the wrong JSON type.
+   */
+  MTA_STS_STATUS_RPT_REPORT_WRONG_TYPE = 3304,
+  /**
+   * A report date-time is not RFC 3339.
+   */
+  MTA_STS_STATUS_RPT_REPORT_INVALID_DATE_TIME = 3305,
+  /**
+   * A report count is not a non-negative 64-bit integer.
+   */
+  MTA_STS_STATUS_RPT_REPORT_INVALID_COUNT = 3306,
+  /**
+   * A report array is longer than the library's limit.
+   */
+  MTA_STS_STATUS_RPT_REPORT_TOO_MANY = 3307,
+  /**
+   * The report is invalid for a reason this version does not name.
+   */
+  MTA_STS_STATUS_RPT_REPORT_OTHER = 3399,
+  /**
+   * `contact-info` has no domain to use as the submitter (RFC 8460 §5.1, §5.3).
+   */
+  MTA_STS_STATUS_RPT_DELIVER_NO_SUBMITTER_DOMAIN = 3400,
+  /**
+   * The report has no policy, or a policy without `policy-domain`.
+   */
+  MTA_STS_STATUS_RPT_DELIVER_NO_POLICY_DOMAIN = 3401,
+  /**
+   * The report covers several policy domains (one per report, RFC 8460 §5.1, §5.3).
+   */
+  MTA_STS_STATUS_RPT_DELIVER_SEVERAL_POLICY_DOMAINS = 3402,
+  /**
+   * A domain of the report is not an A-label domain name.
+   */
+  MTA_STS_STATUS_RPT_DELIVER_INVALID_DOMAIN = 3403,
+  /**
+   * The `unique-id` is not 1*(ALPHA / DIGIT) (RFC 8460 §5.1).
+   */
+  MTA_STS_STATUS_RPT_DELIVER_INVALID_UNIQUE_ID = 3404,
+  /**
+   * A header value (From, To, Message-ID) is empty, not ASCII, or holds spaces or CR/LF.
+   */
+  MTA_STS_STATUS_RPT_DELIVER_INVALID_HEADER_VALUE = 3405,
+  /**
+   * The MIME boundary breaks RFC 2046 §5.1.1.
+   */
+  MTA_STS_STATUS_RPT_DELIVER_INVALID_BOUNDARY = 3406,
+  /**
+   * A delivery format cannot be built for a reason this version does not name.
+   */
+  MTA_STS_STATUS_RPT_DELIVER_OTHER = 3499,
+  /**
+   * The gzip data of a report is broken (RFC 8460 §5.2).
+   */
+  MTA_STS_STATUS_RPT_INTAKE_GZIP = 3500,
+  /**
+   * The report decompresses to more than the bound (SPEC D20).
+   */
+  MTA_STS_STATUS_RPT_INTAKE_DECOMPRESSED_TOO_LARGE = 3501,
+  /**
+   * The report is a zip archive, which RFC 8460 does not use.
+   */
+  MTA_STS_STATUS_RPT_INTAKE_ZIP = 3502,
+  /**
+   * The e-mail is larger than the library's limit (16 MiB).
+   */
+  MTA_STS_STATUS_RPT_INTAKE_EMAIL_TOO_LARGE = 3503,
+  /**
+   * No part of the e-mail is a TLS-RPT report.
+   */
+  MTA_STS_STATUS_RPT_INTAKE_NO_REPORT_PART = 3504,
+  /**
+   * The e-mail's MIME structure exceeds the limits (depth 8, 256 parts).
+   */
+  MTA_STS_STATUS_RPT_INTAKE_MIME_TOO_COMPLEX = 3505,
+  /**
+   * A base64 part of the e-mail does not decode.
+   */
+  MTA_STS_STATUS_RPT_INTAKE_BASE64 = 3506,
+  /**
+   * The e-mail part has an unsupported Content-Transfer-Encoding.
+   */
+  MTA_STS_STATUS_RPT_INTAKE_UNSUPPORTED_TRANSFER_ENCODING = 3507,
+  /**
+   * A reader argument is not one of the `MTA_STS_RPT_READER_*` values.
+   */
+  MTA_STS_STATUS_RPT_INTAKE_INVALID_READER = 3508,
+  /**
+   * The report cannot be read for a reason this version does not name.
+   */
+  MTA_STS_STATUS_RPT_INTAKE_OTHER = 3599,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
 typedef enum mta_sts_status mta_sts_status;
 #else
 typedef uint32_t mta_sts_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What MTA-STS requires of a delivery.
+ */
+enum mta_sts_enforcement
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No policy, or mode `none`: MTA-STS applies nothing and reports nothing
+   * (RFC 8461 §5).
+   */
+  MTA_STS_ENFORCEMENT_NONE = 1,
+  /**
+   * Mode `testing`: check and report, deliver regardless.
+   */
+  MTA_STS_ENFORCEMENT_TESTING = 2,
+  /**
+   * Mode `enforce`: deliver only to a matching MX over validated TLS, else defer.
+   */
+  MTA_STS_ENFORCEMENT_ENFORCE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_enforcement mta_sts_enforcement;
+#else
+typedef uint32_t mta_sts_enforcement;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What to do with one MX after connecting.
+ */
+enum mta_sts_verdict
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Deliver through this MX (with enforcement `NONE`: as without MTA-STS).
+   */
+  MTA_STS_VERDICT_DELIVER = 1,
+  /**
+   * Deliver through this MX and report the failure to TLS-RPT (`testing`).
+   */
+  MTA_STS_VERDICT_DELIVER_AND_REPORT = 2,
+  /**
+   * Do not deliver through this MX: report the failure and try the next candidate.
+   */
+  MTA_STS_VERDICT_SKIP_AND_REPORT = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_verdict mta_sts_verdict;
+#else
+typedef uint32_t mta_sts_verdict;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What to do when every candidate was skipped or unreachable.
+ */
+enum mta_sts_exhausted
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Defer as usual (RFC 5321 §4.5.4.1).
+   */
+  MTA_STS_EXHAUSTED_DEFER = 1,
+  /**
+   * Defer, never fall back to plaintext or another MX; before bouncing the message,
+   * run `mta_sts_lookup_before_bounce()` (RFC 8461 §5.1).
+   */
+  MTA_STS_EXHAUSTED_DEFER_AND_CHECK_BEFORE_BOUNCE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_exhausted mta_sts_exhausted;
+#else
+typedef uint32_t mta_sts_exhausted;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of a DNS answer.
+ */
+enum mta_sts_dns_answer_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * TXT records (TXT query): `mta_sts_dns_answer_txt_*`.
+   */
+  MTA_STS_DNS_ANSWER_KIND_TXT = 1,
+  /**
+   * MX records (MX query), sorted by preference: `mta_sts_dns_answer_mx*`.
+   */
+  MTA_STS_DNS_ANSWER_KIND_MX = 2,
+  /**
+   * The domain accepts no mail: only the null MX `0 .` (RFC 7505 §3).
+   */
+  MTA_STS_DNS_ANSWER_KIND_NULL_MX = 3,
+  /**
+   * NOERROR, but no record of the queried type (NODATA).
+   */
+  MTA_STS_DNS_ANSWER_KIND_NO_DATA = 4,
+  /**
+   * NXDOMAIN: the name does not exist.
+   */
+  MTA_STS_DNS_ANSWER_KIND_NX_DOMAIN = 5,
+  /**
+   * SERVFAIL, REFUSED or another rcode: try again later (`mta_sts_dns_answer_rcode()`).
+   */
+  MTA_STS_DNS_ANSWER_KIND_TEMPORARY_FAILURE = 6,
+  /**
+   * The TC bit is set: send the query again over TCP (RFC 7766 §5).
+   */
+  MTA_STS_DNS_ANSWER_KIND_TRUNCATED = 7,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_dns_answer_kind mta_sts_dns_answer_kind;
+#else
+typedef uint32_t mta_sts_dns_answer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What the caller does next for a lookup.
+ */
+enum mta_sts_step_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Resolve the TXT records of `name`, then call `mta_sts_lookup_handle_txt()` or
+   * `mta_sts_lookup_handle_dns_answer()`.
+   */
+  MTA_STS_STEP_KIND_QUERY_TXT = 1,
+  /**
+   * GET `url` over HTTPS with SNI and certificate validation for `host`, no
+   * redirects, no HTTP cache, about a one-minute timeout, reading at most
+   * `max_body_len + 1` body bytes (RFC 8461 §3.3); then call one of the
+   * `mta_sts_lookup_handle_fetch_*()` functions.
+   */
+  MTA_STS_STEP_KIND_FETCH_POLICY = 2,
+  /**
+   * The lookup is finished: read `mta_sts_lookup_outcome()`.
+   */
+  MTA_STS_STEP_KIND_DONE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_step_kind mta_sts_step_kind;
+#else
+typedef uint32_t mta_sts_step_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a policy applies, or why none does.
+ */
+enum mta_sts_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * This lookup fetched the policy (new id, first contact, expired cache, refresh).
+   */
+  MTA_STS_REASON_FETCHED = 1,
+  /**
+   * The TXT id equals the valid cached policy's: the cached policy applies, with no
+   * fetch and no change to its expiry.
+   */
+  MTA_STS_REASON_CACHED_ID_UNCHANGED = 2,
+  /**
+   * Discovery failed and the valid cached policy applies (RFC 8461 §3.3, §5.1);
+   * `mta_sts_outcome_problem()` says what failed.
+   */
+  MTA_STS_REASON_CACHED_FALLBACK = 3,
+  /**
+   * No policy applies: deliver as without MTA-STS (RFC 8461 §3.3);
+   * `mta_sts_outcome_problem()` says why.
+   */
+  MTA_STS_REASON_NO_POLICY = 4,
+  /**
+   * The TXT lookup failed temporarily and no valid policy is cached (SPEC D13): by
+   * default no policy; an MTA may defer instead.
+   */
+  MTA_STS_REASON_TEMPORARY_FAILURE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_reason mta_sts_reason;
+#else
+typedef uint32_t mta_sts_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What the caller does with its stored cache entry for the domain.
+ */
+enum mta_sts_cache_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Store `mta_sts_outcome_entry()`, replacing any previous entry.
+   */
+  MTA_STS_CACHE_ACTION_STORE = 1,
+  /**
+   * The stored entry stays as it is.
+   */
+  MTA_STS_CACHE_ACTION_KEEP = 2,
+  /**
+   * Remove the stored entry: it expired, or the newest policy has `max_age: 0`.
+   */
+  MTA_STS_CACHE_ACTION_REMOVE = 3,
+  /**
+   * Nothing was stored and nothing is to be stored.
+   */
+  MTA_STS_CACHE_ACTION_NOTHING = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_cache_action mta_sts_cache_action;
+#else
+typedef uint32_t mta_sts_cache_action;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What the caller does with its stored fetch backoff for the domain (keep it in
+ * memory next to the cache entry and pass it to `mta_sts_lookup_set_backoff()`).
+ */
+enum mta_sts_backoff_action
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Keep what is stored.
+   */
+  MTA_STS_BACKOFF_ACTION_UNCHANGED = 1,
+  /**
+   * Store the new backoff (a fetch just failed).
+   */
+  MTA_STS_BACKOFF_ACTION_SET = 2,
+  /**
+   * Drop the stored backoff (a fetch just succeeded).
+   */
+  MTA_STS_BACKOFF_ACTION_CLEAR = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_backoff_action mta_sts_backoff_action;
+#else
+typedef uint32_t mta_sts_backoff_action;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The verdict of a before-bounce lookup (RFC 8461 §5.1).
+ */
+enum mta_sts_bounce_check
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A policy with a new id was fetched: retry delivery with it before bouncing.
+   */
+  MTA_STS_BOUNCE_CHECK_RETRY_WITH_NEW_POLICY = 1,
+  /**
+   * No new policy: the usual rules for the failed message apply.
+   */
+  MTA_STS_BOUNCE_CHECK_NO_NEW_POLICY = 2,
+  /**
+   * DNS failed temporarily, so the check could not be made: do not bounce yet.
+   */
+  MTA_STS_BOUNCE_CHECK_INCONCLUSIVE = 3,
+  /**
+   * Not a before-bounce lookup.
+   */
+  MTA_STS_BOUNCE_CHECK_NOT_APPLICABLE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_bounce_check mta_sts_bounce_check;
+#else
+typedef uint32_t mta_sts_bounce_check;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A tolerated deviation in the fetch response.
+ */
+enum mta_sts_fetch_warning
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The response had no `Content-Type`; accepted (SPEC D10).
+   */
+  MTA_STS_FETCH_WARNING_MISSING_CONTENT_TYPE = 1,
+  /**
+   * The `Content-Type` was not `text/plain`, accepted because the lookup's fetch
+   * options allow it.
+   */
+  MTA_STS_FETCH_WARNING_UNEXPECTED_CONTENT_TYPE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_fetch_warning mta_sts_fetch_warning;
+#else
+typedef uint32_t mta_sts_fetch_warning;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -395,6 +1112,441 @@ typedef uint32_t mta_sts_mode;
 #endif // __cplusplus
 
 /**
+ * What a lenient intake tolerated (a departure from RFC 8460 §4.4 form, SPEC D18).
+ */
+enum mta_sts_rpt_deviation
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A required member is absent.
+   */
+  MTA_STS_RPT_DEVIATION_MISSING_MEMBER = 1,
+  /**
+   * A member is `null`.
+   */
+  MTA_STS_RPT_DEVIATION_NULL_MEMBER = 2,
+  /**
+   * A required string member is `""`.
+   */
+  MTA_STS_RPT_DEVIATION_EMPTY_STRING = 3,
+  /**
+   * A member the RFC does not define; ignored.
+   */
+  MTA_STS_RPT_DEVIATION_UNKNOWN_MEMBER = 4,
+  /**
+   * A member appears twice in one object; the first is kept.
+   */
+  MTA_STS_RPT_DEVIATION_DUPLICATE_MEMBER = 5,
+  /**
+   * A known misspelling of a member name, read as the member meant.
+   */
+  MTA_STS_RPT_DEVIATION_MISSPELLED_MEMBER = 6,
+  /**
+   * A date-time without UTC offset, taken as UTC.
+   */
+  MTA_STS_RPT_DEVIATION_DATE_TIME_WITHOUT_OFFSET = 7,
+  /**
+   * `mx-host` as a string instead of an array (erratum 6241).
+   */
+  MTA_STS_RPT_DEVIATION_MX_HOST_AS_STRING = 8,
+  /**
+   * `policy-string` as a string instead of an array.
+   */
+  MTA_STS_RPT_DEVIATION_POLICY_STRING_AS_STRING = 9,
+  /**
+   * TLSA records as one JSON-encoded string.
+   */
+  MTA_STS_RPT_DEVIATION_TLSA_POLICY_STRING_JSON_ENCODED = 10,
+  /**
+   * `failure-details` absent, read as empty.
+   */
+  MTA_STS_RPT_DEVIATION_MISSING_FAILURE_DETAILS = 11,
+  /**
+   * A `result-type` outside the IANA registry, kept as written.
+   */
+  MTA_STS_RPT_DEVIATION_UNKNOWN_RESULT_TYPE = 12,
+  /**
+   * A `policy-type` other than `tlsa`, `sts`, `no-policy-found`, kept as written.
+   */
+  MTA_STS_RPT_DEVIATION_UNKNOWN_POLICY_TYPE = 13,
+  /**
+   * An IP address member that is not an address, kept as written.
+   */
+  MTA_STS_RPT_DEVIATION_INVALID_IP_ADDRESS = 14,
+  /**
+   * A deviation this version of the C API cannot name (the message still says it).
+   */
+  MTA_STS_RPT_DEVIATION_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_rpt_deviation mta_sts_rpt_deviation;
+#else
+typedef uint32_t mta_sts_rpt_deviation;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Something intake noticed about the container of a report (gzip, e-mail).
+ */
+enum mta_sts_rpt_intake_note
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The report was gzip-compressed.
+   */
+  MTA_STS_RPT_INTAKE_NOTE_GZIPPED = 1,
+  /**
+   * The e-mail part was found by its media type.
+   */
+  MTA_STS_RPT_INTAKE_NOTE_FOUND_BY_MEDIA_TYPE = 2,
+  /**
+   * The e-mail part was found by its file name only.
+   */
+  MTA_STS_RPT_INTAKE_NOTE_FOUND_BY_FILE_NAME = 3,
+  /**
+   * The part's media type is not `application/tlsrpt+gzip` or `+json`.
+   */
+  MTA_STS_RPT_INTAKE_NOTE_UNREGISTERED_MEDIA_TYPE = 4,
+  /**
+   * The e-mail is not `multipart/report; report-type=tlsrpt`.
+   */
+  MTA_STS_RPT_INTAKE_NOTE_NOT_MULTIPART_REPORT = 5,
+  /**
+   * A `TLS-Report-Domain`/`-Submitter` header disagrees with the JSON (which wins).
+   */
+  MTA_STS_RPT_INTAKE_NOTE_HEADER_MISMATCH = 6,
+  /**
+   * A note this version of the C API cannot name (the message still says it).
+   */
+  MTA_STS_RPT_INTAKE_NOTE_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_rpt_intake_note mta_sts_rpt_intake_note;
+#else
+typedef uint32_t mta_sts_rpt_intake_note;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Something in a report that parses but does not add up (consistency check).
+ */
+enum mta_sts_rpt_finding
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `end-datetime` is before `start-datetime`.
+   */
+  MTA_STS_RPT_FINDING_END_BEFORE_START = 1,
+  /**
+   * The range is not one UTC day (RFC 8460 §4.1).
+   */
+  MTA_STS_RPT_FINDING_NOT_ONE_UTC_DAY = 2,
+  /**
+   * The failure details do not add up to `total-failure-session-count`.
+   */
+  MTA_STS_RPT_FINDING_FAILURE_COUNT_MISMATCH = 3,
+  /**
+   * A failure detail with `failed-session-count` 0.
+   */
+  MTA_STS_RPT_FINDING_ZERO_SESSION_DETAIL = 4,
+  /**
+   * `certificate-not-trusted` or `validation-failure` without a reason code (§4.3).
+   */
+  MTA_STS_RPT_FINDING_MISSING_REASON_CODE = 5,
+  /**
+   * The same policy appears twice.
+   */
+  MTA_STS_RPT_FINDING_DUPLICATE_POLICY = 6,
+  /**
+   * `policies` is empty.
+   */
+  MTA_STS_RPT_FINDING_NO_POLICIES = 7,
+  /**
+   * `contact-info` is not an e-mail address.
+   */
+  MTA_STS_RPT_FINDING_CONTACT_INFO_NOT_AN_ADDRESS = 8,
+  /**
+   * A finding this version of the C API cannot name (the message still says it).
+   */
+  MTA_STS_RPT_FINDING_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_rpt_finding mta_sts_rpt_finding;
+#else
+typedef uint32_t mta_sts_rpt_finding;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The scheme of a `rua` destination (RFC 8460 §3): how to deliver the report.
+ */
+enum mta_sts_rpt_uri_scheme
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `mailto:`: send the report by e-mail (RFC 8460 §5.3).
+   */
+  MTA_STS_RPT_URI_SCHEME_MAILTO = 1,
+  /**
+   * `https:`: POST the report (RFC 8460 §5.4).
+   */
+  MTA_STS_RPT_URI_SCHEME_HTTPS = 2,
+  /**
+   * A scheme this version of the C API cannot name.
+   */
+  MTA_STS_RPT_URI_SCHEME_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_rpt_uri_scheme mta_sts_rpt_uri_scheme;
+#else
+typedef uint32_t mta_sts_rpt_uri_scheme;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a `_smtp._tls` record warning is about.
+ */
+enum mta_sts_rpt_record_warning_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A `rua` URI was dropped: not `mailto:`/`https:`, or malformed (SPEC D17).
+   */
+  MTA_STS_RPT_RECORD_WARNING_KIND_URI_DROPPED = 1,
+  /**
+   * Whitespace between `v=TLSRPTv1` and the first `;`; accepted.
+   */
+  MTA_STS_RPT_RECORD_WARNING_KIND_SPACE_BEFORE_FIRST_DELIMITER = 2,
+  /**
+   * Whitespace after the last field; accepted.
+   */
+  MTA_STS_RPT_RECORD_WARNING_KIND_TRAILING_WHITESPACE = 3,
+  /**
+   * More than one `rua=` field; every URI is kept.
+   */
+  MTA_STS_RPT_RECORD_WARNING_KIND_DUPLICATE_RUA = 4,
+  /**
+   * More usable URIs than the library keeps (32); the rest were dropped.
+   */
+  MTA_STS_RPT_RECORD_WARNING_KIND_TOO_MANY_URIS = 5,
+  /**
+   * A warning this version of the C API cannot name (the message still says it).
+   */
+  MTA_STS_RPT_RECORD_WARNING_KIND_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_rpt_record_warning_kind mta_sts_rpt_record_warning_kind;
+#else
+typedef uint32_t mta_sts_rpt_record_warning_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The record type of a query, numbered as on the wire (RFC 1035 §3.2.2). Functions
+ * take it as a `uint32_t`; another value gives `MTA_STS_STATUS_UNKNOWN_ENUM_VALUE`.
+ */
+enum mta_sts_dns_type
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * MX (15): the mail exchangers of a domain.
+   */
+  MTA_STS_DNS_TYPE_MX = 15,
+  /**
+   * TXT (16): the `_mta-sts` (and `_smtp._tls`) records.
+   */
+  MTA_STS_DNS_TYPE_TXT = 16,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_dns_type mta_sts_dns_type;
+#else
+typedef uint32_t mta_sts_dns_type;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The kind of answer to the `_mta-sts` TXT query, for `mta_sts_lookup_handle_txt()`
+ * (which takes it as a `uint32_t`).
+ */
+enum mta_sts_txt_answer_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The TXT records (NOERROR with records).
+   */
+  MTA_STS_TXT_ANSWER_KIND_RECORDS = 1,
+  /**
+   * NOERROR without TXT records (NODATA).
+   */
+  MTA_STS_TXT_ANSWER_KIND_NO_RECORDS = 2,
+  /**
+   * NXDOMAIN.
+   */
+  MTA_STS_TXT_ANSWER_KIND_NX_DOMAIN = 3,
+  /**
+   * SERVFAIL, REFUSED, a timeout or any other failure to get an answer (SPEC D13).
+   */
+  MTA_STS_TXT_ANSWER_KIND_TEMPORARY_FAILURE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_txt_answer_kind mta_sts_txt_answer_kind;
+#else
+typedef uint32_t mta_sts_txt_answer_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a policy fetch got no HTTP response, for
+ * `mta_sts_lookup_handle_fetch_error()` (which takes it as a `uint32_t`). Each is
+ * reported to TLS-RPT as `sts-policy-fetch-error` with its own reason code.
+ */
+enum mta_sts_transport_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The policy host name did not resolve (`policy-host-dns-error`).
+   */
+  MTA_STS_TRANSPORT_ERROR_DNS = 1,
+  /**
+   * The TCP connection failed (`policy-host-connect-error`).
+   */
+  MTA_STS_TRANSPORT_ERROR_CONNECT = 2,
+  /**
+   * The fetch took longer than your timeout (`policy-fetch-timeout`).
+   */
+  MTA_STS_TRANSPORT_ERROR_TIMEOUT = 3,
+  /**
+   * The TLS handshake failed, without a classification
+   * (`policy-host-tls-handshake-error`); a classified certificate failure goes to
+   * `mta_sts_lookup_handle_fetch_tls_failure()` instead.
+   */
+  MTA_STS_TRANSPORT_ERROR_TLS_HANDSHAKE = 4,
+  /**
+   * The HTTP exchange was malformed or cut off (`policy-fetch-http-error`).
+   */
+  MTA_STS_TRANSPORT_ERROR_HTTP = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_transport_error mta_sts_transport_error;
+#else
+typedef uint32_t mta_sts_transport_error;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The STARTTLS result of one attempted MX (RFC 8461 §4.2), for
+ * `mta_sts_delivery_plan_verdict()` (which takes it as a `uint32_t`).
+ */
+enum mta_sts_tls_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The server did not offer STARTTLS (`starttls-not-supported`).
+   */
+  MTA_STS_TLS_OUTCOME_STARTTLS_NOT_OFFERED = 1,
+  /**
+   * The handshake failed for another reason than the certificate
+   * (`validation-failure`, reason `tls-handshake-failed`).
+   */
+  MTA_STS_TLS_OUTCOME_HANDSHAKE_FAILED = 2,
+  /**
+   * The certificate failed validation for the MX host name; pass the failure
+   * `mta_sts_verify_mx_certificate()` gave (or one from `mta_sts_failure_new()`).
+   */
+  MTA_STS_TLS_OUTCOME_CERTIFICATE_INVALID = 3,
+  /**
+   * STARTTLS succeeded with a certificate valid for the MX host name.
+   */
+  MTA_STS_TLS_OUTCOME_VERIFIED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_tls_outcome mta_sts_tls_outcome;
+#else
+typedef uint32_t mta_sts_tls_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The DANE verdict for the MX (RFC 7672), for `mta_sts_delivery_plan_verdict()`
+ * (which takes it as a `uint32_t`). DANE takes precedence over MTA-STS (RFC 8461 §2).
+ */
+enum mta_sts_dane
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * DANE does not apply to this MX (no usable TLSA records): MTA-STS decides.
+   */
+  MTA_STS_DANE_NOT_APPLICABLE = 1,
+  /**
+   * DANE authenticated the server: deliver, whatever MTA-STS says.
+   */
+  MTA_STS_DANE_VERIFIED = 2,
+  /**
+   * DANE failed: never deliver to this MX; pass the failure (`tlsa-invalid`,
+   * `dnssec-invalid`, `dane-required`, ... from `mta_sts_failure_new()`).
+   */
+  MTA_STS_DANE_FAILED = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum mta_sts_dane mta_sts_dane;
+#else
+typedef uint32_t mta_sts_dane;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Session counts per policy for one reporting period (one UTC day, RFC 8460 §4.1).
+ *
+ * Made by `mta_sts_aggregator_new()` or `mta_sts_aggregator_import()`, freed with
+ * `mta_sts_aggregator_free()`. **Not thread-safe**: a call taking a non-`const`
+ * handle must not run at the same time as any other call on the same handle (lock
+ * it yourself, or keep one aggregator per thread and merge them); it may move
+ * between threads. Wraps `tls_rpt_core::Aggregator`.
+ */
+typedef struct mta_sts_aggregator mta_sts_aggregator;
+
+/**
+ * "Do not fetch policy id X again before time T": set after a failed fetch (RFC 8461
+ * §3.3, SPEC D15).
+ *
+ * Made by `mta_sts_outcome_backoff()`, freed with `mta_sts_backoff_free()`. Keep it
+ * in memory per domain and pass it to `mta_sts_lookup_set_backoff()`. Immutable: it
+ * may be read from several threads at once; freeing it must not race with any other
+ * use. Wraps `mta_sts_core::FetchBackoff`.
+ */
+typedef struct mta_sts_backoff mta_sts_backoff;
+
+/**
  * A cached policy: Policy Domain, TXT record id, policy, fetch and expiry times.
  *
  * Made by `mta_sts_cache_entry_new()` or `mta_sts_cache_entry_from_json()`, freed
@@ -404,6 +1556,39 @@ typedef uint32_t mta_sts_mode;
  * other use. Wraps `mta_sts_core::CachedPolicy`.
  */
 typedef struct mta_sts_cache_entry mta_sts_cache_entry;
+
+/**
+ * The MX candidates of one delivery under one policy (or none), in the preference
+ * order given: one traversal of the usual list, no pre-filtered second list (RFC 8461
+ * §8.4). For each candidate ask `mta_sts_delivery_plan_skip_before_connect()`,
+ * connect, then ask `mta_sts_delivery_plan_verdict()`.
+ *
+ * Made by `mta_sts_delivery_plan_new()`, freed with `mta_sts_delivery_plan_free()`. It
+ * keeps its own copy of the policy and the host names. Immutable: it may be read from
+ * several threads at once; freeing it must not race with any other use. Wraps
+ * `mta_sts_core::DeliveryPlan`.
+ */
+typedef struct mta_sts_delivery_plan mta_sts_delivery_plan;
+
+/**
+ * A DNS response checked against its query and decoded (RFC 1035 §4.1).
+ *
+ * Made by `mta_sts_dns_response_parse()`, freed with `mta_sts_dns_answer_free()`; feed
+ * a TXT answer to the engine with `mta_sts_lookup_handle_dns_answer()`. Immutable: it
+ * may be read from several threads at once; freeing it must not race with any other
+ * use. Wraps `mta_sts_core::dns::DnsAnswer`.
+ */
+typedef struct mta_sts_dns_answer mta_sts_dns_answer;
+
+/**
+ * Splits a DNS over TCP byte stream into messages (RFC 1035 §4.2.2, RFC 7766 §8).
+ *
+ * Made by `mta_sts_dns_tcp_decoder_new()`, freed with `mta_sts_dns_tcp_decoder_free()`.
+ * It buffers at most one message (65535 bytes). Not safe for concurrent use: one
+ * thread at a time (it may move between threads). Wraps
+ * `mta_sts_core::dns::TcpFrameDecoder`.
+ */
+typedef struct mta_sts_dns_tcp_decoder mta_sts_dns_tcp_decoder;
 
 /**
  * One failure to report to TLS-RPT: a result type and an optional
@@ -416,12 +1601,32 @@ typedef struct mta_sts_cache_entry mta_sts_cache_entry;
 typedef struct mta_sts_failure mta_sts_failure;
 
 /**
+ * The discovery state machine of one Policy Domain (RFC 8461 §3, §5.1).
+ *
+ * Made by `mta_sts_lookup_new()`, `mta_sts_lookup_refresh()` or
+ * `mta_sts_lookup_before_bounce()`, freed with `mta_sts_lookup_free()`. Not safe for
+ * concurrent use: one thread at a time (it may move between threads). Wraps
+ * `mta_sts_core::PolicyLookup`.
+ */
+typedef struct mta_sts_lookup mta_sts_lookup;
+
+/**
+ * The result of a finished lookup: the policy that applies (if any), why, what to do
+ * with the cache and the backoff, and what to report to TLS-RPT.
+ *
+ * Made by `mta_sts_lookup_outcome()`, freed with `mta_sts_outcome_free()`. Immutable:
+ * it may be read from several threads at once; freeing it must not race with any
+ * other use. Wraps `mta_sts_core::Outcome`.
+ */
+typedef struct mta_sts_outcome mta_sts_outcome;
+
+/**
  * A parsed MTA-STS policy, RFC 8461 §3.2.
  *
  * Made by `mta_sts_policy_parse()`, freed with `mta_sts_policy_free()`. Immutable
- * for its callers: it may be read from several threads at once (the lines are built
- * on first use behind a thread-safe once-cell); freeing it must not race with any
- * other use. Wraps `mta_sts_core::Policy`.
+ * for its callers: it may be read from several threads at once (the lines and the
+ * texts of the views are built on first use behind thread-safe once-cells); freeing
+ * it must not race with any other use. Wraps `mta_sts_core::Policy`.
  */
 typedef struct mta_sts_policy mta_sts_policy;
 
@@ -435,6 +1640,37 @@ typedef struct mta_sts_policy mta_sts_policy;
 typedef struct mta_sts_record mta_sts_record;
 
 /**
+ * One TLS-RPT aggregate report (RFC 8460 §4.4), with what was noticed reading it.
+ *
+ * Made by `mta_sts_report_list_get()` (from the aggregator) or by intake
+ * (`mta_sts_report_parse()`, `mta_sts_report_read_json()`,
+ * `mta_sts_report_read_file()`, `mta_sts_report_read_email()`), freed with
+ * `mta_sts_report_free()`. Immutable for its callers: it may be read from several
+ * threads at once (the gzip bytes are made on first use behind a thread-safe
+ * once-cell); freeing it must not race with any other use. Wraps
+ * `tls_rpt_core::Report`.
+ */
+typedef struct mta_sts_report mta_sts_report;
+
+/**
+ * The reports `mta_sts_aggregator_finish()` built: one per policy domain.
+ *
+ * Freed with `mta_sts_report_list_free()`. Immutable: it may be read from several
+ * threads at once; freeing it must not race with any other use.
+ */
+typedef struct mta_sts_report_list mta_sts_report_list;
+
+/**
+ * A parsed `_smtp._tls` TXT record (`v=TLSRPTv1; rua=...`), RFC 8460 §3.
+ *
+ * Made by `mta_sts_rpt_record_parse()` or `mta_sts_rpt_record_select()`, freed with
+ * `mta_sts_rpt_record_free()`. Immutable: it may be read from several threads at
+ * once; freeing it must not race with any other use. Wraps
+ * `tls_rpt_core::TlsRptRecord`.
+ */
+typedef struct mta_sts_rpt_record mta_sts_rpt_record;
+
+/**
  * The trust anchors (root CA certificates) MX host certificates are checked against.
  *
  * Made once by `mta_sts_trust_anchors_new()` and shared, freed with
@@ -442,6 +1678,86 @@ typedef struct mta_sts_record mta_sts_record;
  * once; freeing it must not race with any other use.
  */
 typedef struct mta_sts_trust_anchors mta_sts_trust_anchors;
+
+/**
+ * Bytes: `len` bytes at `data`, not NUL-terminated, maybe not text. Given by the
+ * caller (`data` may be NULL only when `len` is 0), e.g. the character-strings of a
+ * TXT record; or written by the library as a view (`data` never NULL), valid as long
+ * as the function that wrote it says.
+ */
+typedef struct mta_sts_bytes {
+  /**
+   * The first byte.
+   */
+  const uint8_t *data;
+  /**
+   * The length in bytes.
+   */
+  size_t len;
+} mta_sts_bytes;
+
+/**
+ * One failure detail to record (RFC 8460 §4.4): the members that tell failure rows
+ * apart. Sessions with equal members share one row.
+ *
+ * Every text member is a `(data, len)` pair; `len` 0 means absent. Fill it by hand or
+ * start from `mta_sts_rpt_failure_from_failure()`. (`additional-information` is not
+ * recorded: the aggregator has no member for it.)
+ */
+typedef struct mta_sts_rpt_failure {
+  /**
+   * `result-type`: a `mta_sts_result_type` value (a plain integer, so that any
+   * value is safe to pass; one outside the enum gives
+   * `MTA_STS_STATUS_RPT_INVALID_RESULT_TYPE`).
+   */
+  uint32_t result_type;
+  /**
+   * `sending-mta-ip`: IPv4 or IPv6 text (written in RFC 5952 form).
+   */
+  struct mta_sts_bytes sending_mta_ip;
+  /**
+   * `receiving-mx-hostname`, UTF-8.
+   */
+  struct mta_sts_bytes receiving_mx_hostname;
+  /**
+   * `receiving-mx-helo`, UTF-8.
+   */
+  struct mta_sts_bytes receiving_mx_helo;
+  /**
+   * `receiving-ip`: IPv4 or IPv6 text.
+   */
+  struct mta_sts_bytes receiving_ip;
+  /**
+   * `failure-reason-code`, UTF-8 (e.g. `mtasts-policy-mx-mismatch`).
+   */
+  struct mta_sts_bytes failure_reason_code;
+} mta_sts_rpt_failure;
+
+/**
+ * Caller-given values of the reports `mta_sts_aggregator_finish()` builds.
+ */
+typedef struct mta_sts_rpt_meta {
+  /**
+   * `organization-name`, UTF-8.
+   */
+  struct mta_sts_bytes organization_name;
+  /**
+   * `contact-info`, UTF-8: an e-mail address whose domain is the submitter
+   * (RFC 8460 §5.1, §5.3).
+   */
+  struct mta_sts_bytes contact_info;
+  /**
+   * UTF-8; the `report-id` of each report is this prefix followed by the report's
+   * policy domain (one report per policy domain), e.g. `2026-11-28_` gives
+   * `2026-11-28_example.com`.
+   */
+  struct mta_sts_bytes report_id_prefix;
+  /**
+   * Any Unix time (seconds) within the UTC day covered: the `date-range` is that
+   * day's 00:00:00Z to 23:59:59Z (RFC 8460 §4.1, SPEC D19).
+   */
+  uint64_t day;
+} mta_sts_rpt_meta;
 
 /**
  * A borrowed UTF-8 string: `len` bytes at `data`, **not** NUL-terminated, no
@@ -463,19 +1779,35 @@ typedef struct mta_sts_str {
 } mta_sts_str;
 
 /**
- * Bytes given by the caller: `len` bytes at `data` (`data` may be NULL only when
- * `len` is 0). Used for the character-strings of a TXT record.
+ * The step a lookup waits for, as written by `mta_sts_lookup_poll()`.
+ *
+ * The views are valid until the lookup is passed to a function that changes it
+ * (`mta_sts_lookup_handle_*()`, `mta_sts_lookup_set_*()`) or freed. Fields that do
+ * not belong to `kind` are empty views and 0.
  */
-typedef struct mta_sts_bytes {
+typedef struct mta_sts_step {
   /**
-   * The first byte.
+   * What to do.
    */
-  const uint8_t *data;
+  mta_sts_step_kind kind;
   /**
-   * The length in bytes.
+   * `QUERY_TXT`: the name to query, `_mta-sts.<domain>`.
    */
-  size_t len;
-} mta_sts_bytes;
+  struct mta_sts_str name;
+  /**
+   * `FETCH_POLICY`: `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
+   */
+  struct mta_sts_str url;
+  /**
+   * `FETCH_POLICY`: `mta-sts.<domain>`, for SNI and certificate validation.
+   */
+  struct mta_sts_str host;
+  /**
+   * `FETCH_POLICY`: the largest body accepted; read at most one byte more, so an
+   * oversized body is detected without reading it all.
+   */
+  size_t max_body_len;
+} mta_sts_step;
 
 /**
  * One TXT record as a resolver returns it: `count` character-strings at `strings`
@@ -493,9 +1825,335 @@ typedef struct mta_sts_txt_record {
   size_t count;
 } mta_sts_txt_record;
 
+/**
+ * Caller-given values of a report e-mail (RFC 8460 §5.3): the library reads no clock
+ * and makes no random values. Text members are UTF-8 `(data, len)` pairs.
+ */
+typedef struct mta_sts_rpt_email_params {
+  /**
+   * `From:` address (addr-spec), normally at the submitter domain.
+   */
+  struct mta_sts_bytes from;
+  /**
+   * `To:` address: the address of a `mailto:` `rua`
+   * (`mta_sts_rpt_record_rua()` gives it decoded).
+   */
+  struct mta_sts_bytes to;
+  /**
+   * `Date:` as Unix seconds.
+   */
+  uint64_t date;
+  /**
+   * The UTC offset the `Date:` is written in, in minutes east (0 for `+0000`;
+   * less than 24 hours either way).
+   */
+  int32_t utc_offset_minutes;
+  /**
+   * `Message-ID:` without the angle brackets (`left@right`).
+   */
+  struct mta_sts_bytes message_id;
+  /**
+   * The MIME boundary (RFC 2046 §5.1.1: 1 to 70 characters).
+   */
+  struct mta_sts_bytes boundary;
+  /**
+   * The §5.1 `unique-id` of the attachment's file name; empty for none.
+   */
+  struct mta_sts_bytes unique_id;
+  /**
+   * Attach `application/tlsrpt+gzip` (true, as §5.2 recommends) or
+   * `application/tlsrpt+json`.
+   */
+  bool compress;
+} mta_sts_rpt_email_params;
+
+/**
+ * The top-level members of a report. Views are valid until the report is freed.
+ */
+typedef struct mta_sts_rpt_report_info {
+  /**
+   * `organization-name`.
+   */
+  struct mta_sts_str organization_name;
+  /**
+   * `contact-info`.
+   */
+  struct mta_sts_str contact_info;
+  /**
+   * `report-id`.
+   */
+  struct mta_sts_str report_id;
+  /**
+   * `date-range.start-datetime` in Unix seconds.
+   */
+  int64_t start;
+  /**
+   * `date-range.end-datetime` in Unix seconds.
+   */
+  int64_t end;
+  /**
+   * How many elements `policies` has.
+   */
+  size_t policies_count;
+} mta_sts_rpt_report_info;
+
+/**
+ * One element of a report's `policies`. Views are valid until the report is freed.
+ */
+typedef struct mta_sts_rpt_policy_info {
+  /**
+   * `policy-type` as written (`sts`, `tlsa`, `no-policy-found`, or another value
+   * kept from a lenient intake).
+   */
+  struct mta_sts_str policy_type;
+  /**
+   * `policy-domain`.
+   */
+  struct mta_sts_str policy_domain;
+  /**
+   * How many `policy-string` elements (`mta_sts_report_policy_string()`).
+   */
+  size_t policy_string_count;
+  /**
+   * How many `mx-host` elements (`mta_sts_report_policy_mx_host()`).
+   */
+  size_t mx_host_count;
+  /**
+   * `summary.total-successful-session-count`.
+   */
+  uint64_t total_successful_session_count;
+  /**
+   * `summary.total-failure-session-count`.
+   */
+  uint64_t total_failure_session_count;
+  /**
+   * How many `failure-details` elements (`mta_sts_report_failure_detail()`).
+   */
+  size_t failure_details_count;
+} mta_sts_rpt_policy_info;
+
+/**
+ * One element of `failure-details`. Views are valid until the report is freed; an
+ * absent optional member is an empty view.
+ */
+typedef struct mta_sts_rpt_failure_detail {
+  /**
+   * `result-type` as written.
+   */
+  struct mta_sts_str result_type;
+  /**
+   * `sending-mta-ip`.
+   */
+  struct mta_sts_str sending_mta_ip;
+  /**
+   * `receiving-mx-hostname`.
+   */
+  struct mta_sts_str receiving_mx_hostname;
+  /**
+   * `receiving-mx-helo`.
+   */
+  struct mta_sts_str receiving_mx_helo;
+  /**
+   * `receiving-ip`.
+   */
+  struct mta_sts_str receiving_ip;
+  /**
+   * `failed-session-count`.
+   */
+  uint64_t failed_session_count;
+  /**
+   * `additional-information`.
+   */
+  struct mta_sts_str additional_information;
+  /**
+   * `failure-reason-code`.
+   */
+  struct mta_sts_str failure_reason_code;
+} mta_sts_rpt_failure_detail;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Creates an empty aggregator that keeps at most `max_failure_rows_per_policy`
+ * distinct failure rows per policy (`MTA_STS_RPT_DEFAULT_MAX_FAILURE_ROWS` is 1000);
+ * failed sessions past the cap still count in `total-failure-session-count`.
+ *
+ * On success writes a new handle to `*out_aggregator` (free it with
+ * `mta_sts_aggregator_free()`); on failure it is untouched.
+ */
+mta_sts_status mta_sts_aggregator_new(size_t max_failure_rows_per_policy,
+                                      struct mta_sts_aggregator **out_aggregator);
+
+/**
+ * Frees an aggregator. `NULL` is a no-op; freeing twice is a caller bug.
+ */
+void mta_sts_aggregator_free(struct mta_sts_aggregator *aggregator);
+
+/**
+ * Registers an applied MTA-STS policy (`policy-type` `sts`, RFC 8460 §4.4: the policy
+ * lines as served and its `mx` patterns) for the Policy Domain `domain` (UTF-8;
+ * U-labels become A-labels), and writes its index to `*out_index`.
+ *
+ * The same policy and domain always give the same index, so calling this for each
+ * delivery is fine. The index is valid for this aggregator only (including after
+ * `mta_sts_aggregator_merge()` into it), not after export and import: call this
+ * again then. `policy` is only read; it may be freed afterwards. Errors:
+ * `MTA_STS_STATUS_DOMAIN_*`, `MTA_STS_STATUS_RPT_AGGREGATOR_TOO_MANY_POLICIES`, glue codes.
+ */
+mta_sts_status mta_sts_aggregator_add_sts_policy(struct mta_sts_aggregator *aggregator,
+                                                 const struct mta_sts_policy *policy,
+                                                 const uint8_t *domain_name,
+                                                 size_t domain_len,
+                                                 size_t *out_index);
+
+/**
+ * Registers the `no-policy-found` policy of a recipient domain (UTF-8, U-labels become
+ * A-labels): sessions to a domain with neither an MTA-STS nor a DANE policy, which
+ * still count (RFC 8460 §4.4). Writes its index to `*out_index`; see
+ * `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+ */
+mta_sts_status mta_sts_aggregator_add_no_policy_found(struct mta_sts_aggregator *aggregator,
+                                                      const uint8_t *domain_name,
+                                                      size_t domain_len,
+                                                      size_t *out_index);
+
+/**
+ * Registers a DANE policy (`policy-type` `tlsa`, RFC 8460 §4.4): `tlsa_base_domain`
+ * (UTF-8, usually the MX host name) and `records_count` TLSA records in presentation
+ * form (`"3 1 1 <hex>"`, UTF-8; `records` NULL only if `records_count` is 0), which
+ * become the `policy-string`. Writes its index to `*out_index`; see
+ * `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+ */
+mta_sts_status mta_sts_aggregator_add_tlsa_policy(struct mta_sts_aggregator *aggregator,
+                                                  const uint8_t *tlsa_base_domain,
+                                                  size_t tlsa_base_domain_len,
+                                                  const struct mta_sts_bytes *records,
+                                                  size_t records_count,
+                                                  size_t *out_index);
+
+/**
+ * Records one successful, policy-compliant session for the policy at `index`:
+ * constant time, no allocation. `MTA_STS_STATUS_RPT_AGGREGATOR_UNKNOWN_POLICY` if
+ * this aggregator gave no such index.
+ */
+mta_sts_status mta_sts_aggregator_record_success(struct mta_sts_aggregator *aggregator,
+                                                 size_t index);
+
+/**
+ * Records `count` successful sessions at once (counts saturate at 2^64 - 1).
+ */
+mta_sts_status mta_sts_aggregator_record_successes(struct mta_sts_aggregator *aggregator,
+                                                   size_t index,
+                                                   uint64_t count);
+
+/**
+ * Records one failed session with one failure detail for the policy at `index`.
+ * The row is shared with earlier sessions of equal members; past the row cap the
+ * session is counted in the summary only.
+ *
+ * Every member of `*failure` is checked before anything is recorded: text not UTF-8
+ * is `MTA_STS_STATUS_INVALID_UTF8`, an address that is not IPv4/IPv6 text
+ * `MTA_STS_STATUS_RPT_INVALID_IP_ADDRESS`, an unknown result type
+ * `MTA_STS_STATUS_RPT_INVALID_RESULT_TYPE`; the counts are unchanged then.
+ */
+mta_sts_status mta_sts_aggregator_record_failure(struct mta_sts_aggregator *aggregator,
+                                                 size_t index,
+                                                 const struct mta_sts_rpt_failure *failure);
+
+/**
+ * Records one failed session that fell under several failure types at once (RFC
+ * 8460 §4: types overlap): `failures_count` details at `failures` (at least one).
+ * The summary counts the session once, each detail's row once. Checked as
+ * `mta_sts_aggregator_record_failure()`; `failures_count` 0 is
+ * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (a failed session has at least one detail).
+ */
+mta_sts_status mta_sts_aggregator_record_failure_session(struct mta_sts_aggregator *aggregator,
+                                                         size_t index,
+                                                         const struct mta_sts_rpt_failure *failures,
+                                                         size_t failures_count);
+
+/**
+ * Fills `*out` from a failure handle (from `mta_sts_policy_check_mx()`,
+ * `mta_sts_verify_mx_certificate()`, ...): its result type and reason code; the
+ * address and host members are set to empty (absent). Set those that are known,
+ * then call `mta_sts_aggregator_record_failure()`.
+ *
+ * The reason code is a view into `failure`: keep `failure` alive until the record
+ * call. `MTA_STS_STATUS_UNMAPPED` if the failure's result type has no
+ * `mta_sts_result_type` value; `*out` is untouched on failure.
+ */
+mta_sts_status mta_sts_rpt_failure_from_failure(const struct mta_sts_failure *failure,
+                                                struct mta_sts_rpt_failure *out);
+
+/**
+ * Writes the number of distinct policies registered (or merged or imported) to
+ * `*out_count`.
+ */
+mta_sts_status mta_sts_aggregator_policy_count(const struct mta_sts_aggregator *aggregator,
+                                               size_t *out_count);
+
+/**
+ * Writes to `*out_sessions` how many failed sessions of the policy at `index` lost
+ * their failure row to the row cap (they are still in the summary).
+ */
+mta_sts_status mta_sts_aggregator_overflow_sessions(const struct mta_sts_aggregator *aggregator,
+                                                    size_t index,
+                                                    uint64_t *out_sessions);
+
+/**
+ * Adds the counts of `other` into `aggregator` (`other` is only read; it may be the
+ * same handle, which doubles the counts). The result does not depend on merge order;
+ * `aggregator`'s row cap applies, so a fleet should share one cap. Indexes given by
+ * `aggregator` stay valid; indexes given by `other` mean nothing for `aggregator`
+ * (register the policies again to get theirs).
+ */
+mta_sts_status mta_sts_aggregator_merge(struct mta_sts_aggregator *aggregator,
+                                        const struct mta_sts_aggregator *other);
+
+/**
+ * Writes the aggregator's state as JSON (UTF-8, canonical: equal states give equal
+ * bytes) into the caller's buffer `buf` of `buf_len` bytes, and its length to
+ * `*out_len`. Store it and read it back with `mta_sts_aggregator_import()` after a
+ * restart (or to merge another node's counts).
+ *
+ * Needed-length semantics: if `buf_len` is too small (e.g. `buf` NULL and `buf_len`
+ * 0), only `*out_len` is written, with the length needed, and the status is
+ * `MTA_STS_STATUS_BUFFER_TOO_SMALL`. The JSON is not NUL-terminated.
+ */
+mta_sts_status mta_sts_aggregator_export(const struct mta_sts_aggregator *aggregator,
+                                         uint8_t *buf,
+                                         size_t buf_len,
+                                         size_t *out_len);
+
+/**
+ * Reads an aggregator state written by `mta_sts_aggregator_export()` into a new
+ * aggregator, written to `*out_aggregator` (free it with `mta_sts_aggregator_free()`).
+ *
+ * The state is checked: `MTA_STS_STATUS_RPT_AGGREGATOR_STATE_JSON_SYNTAX` if it is not
+ * JSON, `MTA_STS_STATUS_RPT_AGGREGATOR_STATE_INVALID` if it is JSON but not a valid
+ * state (unknown fields, a policy or row listed twice, more rows than the cap). On
+ * failure `*out_aggregator` is untouched. Policy indexes are not part of the state:
+ * register the policies again to get them.
+ */
+mta_sts_status mta_sts_aggregator_import(const uint8_t *json,
+                                         size_t json_len,
+                                         struct mta_sts_aggregator **out_aggregator);
+
+/**
+ * Builds the reports of the period: one per policy domain, sorted by domain, with
+ * policies and failure rows in a fixed order (the same state always gives the same
+ * JSON). Writes a new list handle to `*out_reports` (free it with
+ * `mta_sts_report_list_free()`); the aggregator is unchanged (free it, or keep
+ * counting). An aggregator without policies gives an empty list.
+ *
+ * `meta` text must be UTF-8 (`MTA_STS_STATUS_INVALID_UTF8`); `meta->day` after
+ * 9999-12-31 is `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_aggregator_finish(const struct mta_sts_aggregator *aggregator,
+                                         const struct mta_sts_rpt_meta *meta,
+                                         struct mta_sts_report_list **out_reports);
 
 /**
  * Builds a cache entry from a policy body as served, fetched for TXT record id `id`
@@ -589,6 +2247,600 @@ mta_sts_status mta_sts_cache_entry_policy(const struct mta_sts_cache_entry *entr
 void mta_sts_cache_entry_free(struct mta_sts_cache_entry *entry);
 
 /**
+ * Plans a delivery to `hosts` (`hosts_count` MX host names in preference order, as in
+ * the MX records, UTF-8, a trailing dot is fine; for an implicit MX the domain itself)
+ * under `policy` (from `mta_sts_outcome_policy()`, or NULL for no policy). The plan
+ * copies both: they may be freed afterwards.
+ *
+ * On success writes a new handle to `*out_plan` (free it with
+ * `mta_sts_delivery_plan_free()`); on failure it is untouched. Every pointer is
+ * checked before any is read; a host that is not UTF-8 gives
+ * `MTA_STS_STATUS_INVALID_UTF8`.
+ */
+mta_sts_status mta_sts_delivery_plan_new(const struct mta_sts_policy *policy,
+                                         const struct mta_sts_bytes *hosts,
+                                         size_t hosts_count,
+                                         struct mta_sts_delivery_plan **out_plan);
+
+/**
+ * Writes what MTA-STS requires of this delivery to `*out_enforcement`.
+ */
+mta_sts_status mta_sts_delivery_plan_enforcement(const struct mta_sts_delivery_plan *plan,
+                                                 mta_sts_enforcement *out_enforcement);
+
+/**
+ * Writes the number of candidates (the number of hosts given) to `*out_count`.
+ */
+mta_sts_status mta_sts_delivery_plan_count(const struct mta_sts_delivery_plan *plan,
+                                           size_t *out_count);
+
+/**
+ * Writes the host name of candidate `index` (0-based), as given, to `*out_host`. The
+ * view is valid until `plan` is freed. An `index` not below
+ * `mta_sts_delivery_plan_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (so do
+ * the other per-candidate functions).
+ */
+mta_sts_status mta_sts_delivery_plan_host(const struct mta_sts_delivery_plan *plan,
+                                          size_t index,
+                                          struct mta_sts_str *out_host);
+
+/**
+ * Writes the first policy `mx` pattern candidate `index` matches (canonical form,
+ * RFC 8461 §4.1) to `*out_pattern`: an empty view when it matches none or no policy
+ * applies. The view is valid until `plan` is freed.
+ */
+mta_sts_status mta_sts_delivery_plan_matched_pattern(const struct mta_sts_delivery_plan *plan,
+                                                     size_t index,
+                                                     struct mta_sts_str *out_pattern);
+
+/**
+ * Decides, before connecting, whether candidate `index` may be tried: writes NULL to
+ * `*out_failure` when it may, and a new failure handle when it must be skipped (mode
+ * `enforce` and no matching pattern: `validation-failure`, reason
+ * `mtasts-policy-mx-mismatch`, SPEC D16). Report that failure, free it with
+ * `mta_sts_failure_free()`, and go on with the next candidate. An MTA that applies DANE
+ * to this host connects anyway and lets the verdict decide.
+ */
+mta_sts_status mta_sts_delivery_plan_skip_before_connect(const struct mta_sts_delivery_plan *plan,
+                                                         size_t index,
+                                                         struct mta_sts_failure **out_failure);
+
+/**
+ * The verdict for candidate `index` after connecting (RFC 8461 §4.2, §5).
+ *
+ * `tls`: a `mta_sts_tls_outcome`; with `CERTIFICATE_INVALID`, `tls_failure` is the
+ * classified certificate failure (required), otherwise it is not read (pass NULL).
+ * `dane`: a `mta_sts_dane`; with `FAILED`, `dane_failure` is the DANE failure
+ * (required), otherwise it is not read (pass NULL).
+ *
+ * - A DANE verdict decides alone: `FAILED` skips the MX in every mode, `VERIFIED`
+ *   delivers.
+ * - `enforce`: deliver only if the host matches a pattern and TLS is `VERIFIED`;
+ *   otherwise skip and report. Never plaintext.
+ * - `testing`: deliver; report the mismatch, else the TLS failure, if any.
+ * - no policy or `none`: deliver, report nothing.
+ *
+ * Writes the verdict to `*out_verdict` and to `*out_failure` a new failure handle to
+ * report (free it with `mta_sts_failure_free()`), or NULL with `DELIVER`. The handles
+ * passed in are copied, not kept.
+ */
+mta_sts_status mta_sts_delivery_plan_verdict(const struct mta_sts_delivery_plan *plan,
+                                             size_t index,
+                                             uint32_t tls,
+                                             const struct mta_sts_failure *tls_failure,
+                                             uint32_t dane,
+                                             const struct mta_sts_failure *dane_failure,
+                                             mta_sts_verdict *out_verdict,
+                                             struct mta_sts_failure **out_failure);
+
+/**
+ * Writes what to do when no candidate took the message to `*out_exhausted`.
+ */
+mta_sts_status mta_sts_delivery_plan_when_exhausted(const struct mta_sts_delivery_plan *plan,
+                                                    mta_sts_exhausted *out_exhausted);
+
+/**
+ * Frees a plan. `NULL` is a no-op; freeing twice is a caller bug.
+ */
+void mta_sts_delivery_plan_free(struct mta_sts_delivery_plan *plan);
+
+/**
+ * Makes a failure to pass to `mta_sts_delivery_plan_verdict()` (a DANE failure, or a
+ * certificate failure your own TLS stack classified) or to the policy fetch
+ * (`mta_sts_lookup_handle_fetch_tls_failure()`).
+ *
+ * `result_type`: a `mta_sts_result_type` (else `MTA_STS_STATUS_UNKNOWN_ENUM_VALUE`).
+ * `reason_code`: the `failure-reason-code`, UTF-8 (`MTA_STS_STATUS_INVALID_UTF8`
+ * otherwise), or empty for none (RFC 8460 §4.4); NULL only if `reason_code_len` is 0.
+ * On success writes a new handle to `*out_failure`; free it with
+ * `mta_sts_failure_free()`.
+ */
+mta_sts_status mta_sts_failure_new(uint32_t result_type,
+                                   const uint8_t *reason_code,
+                                   size_t reason_code_len,
+                                   struct mta_sts_failure **out_failure);
+
+/**
+ * Builds a query message for `name` and record type `query_type` (a
+ * `mta_sts_dns_type`) with message id `id`, to send as one UDP datagram; frame it with
+ * `mta_sts_dns_tcp_frame()` to send it over TCP.
+ *
+ * `id` must be drawn from a good random source for each query (RFC 5452 §9.2); the
+ * library draws no randomness. The message asks for recursion and advertises a
+ * 1232-byte EDNS0 UDP payload. `name`: an ASCII host name (A-labels; letters, digits,
+ * `-`, `_`; one trailing dot allowed), for example `_mta-sts.example.com`; NULL only
+ * if `name_len` is 0.
+ *
+ * Writes the message to `buf` (`buf_len` bytes; NULL only if `buf_len` is 0) and its
+ * length to `*out_len`. If it does not fit, writes only the needed length to
+ * `*out_len` and returns `MTA_STS_STATUS_BUFFER_TOO_SMALL`; `(NULL, 0)` asks for the
+ * length. A name that cannot be queried gives a `MTA_STS_STATUS_DNS_QUERY_*` code.
+ * Thread-safe.
+ */
+mta_sts_status mta_sts_dns_query_build(const uint8_t *name,
+                                       size_t name_len,
+                                       uint32_t query_type,
+                                       uint16_t id,
+                                       uint8_t *buf,
+                                       size_t buf_len,
+                                       size_t *out_len);
+
+/**
+ * Prefixes a DNS message with its two-byte length in network order, for DNS over TCP
+ * (RFC 1035 §4.2.2, RFC 7766 §8).
+ *
+ * Writes the frame (`message_len + 2` bytes) to `buf` and its length to `*out_len`,
+ * with the needed-length rule of `mta_sts_dns_query_build()`. A message over 65535
+ * bytes gives `MTA_STS_STATUS_DNS_TCP_FRAME_TOO_LONG`. Thread-safe.
+ */
+mta_sts_status mta_sts_dns_tcp_frame(const uint8_t *message,
+                                     size_t message_len,
+                                     uint8_t *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
+
+/**
+ * Checks that `response` answers the query `(name, query_type, id)` (the arguments
+ * given to `mta_sts_dns_query_build()`) and decodes it.
+ *
+ * On success writes a new answer handle to `*out_answer` (free it with
+ * `mta_sts_dns_answer_free()`); NXDOMAIN, SERVFAIL and truncation are answers, not
+ * errors. On failure `*out_answer` is untouched and:
+ *
+ * - a code from 1900 to 1949 (`mta_sts_dns_status_is_mismatch()` is true) means the
+ *   message does not answer the query (wrong id, not a response, another question):
+ *   drop it and keep waiting for the real answer until your timeout (RFC 5452 §9.1);
+ * - another `MTA_STS_STATUS_DNS_RESPONSE_*` code means the answer is unusable: treat
+ *   the lookup as a temporary failure.
+ *
+ * Pointers may be NULL only with a zero length. Thread-safe.
+ */
+mta_sts_status mta_sts_dns_response_parse(const uint8_t *name,
+                                          size_t name_len,
+                                          uint32_t query_type,
+                                          uint16_t id,
+                                          const uint8_t *response,
+                                          size_t response_len,
+                                          struct mta_sts_dns_answer **out_answer);
+
+/**
+ * Whether `status` says that a received message does not answer the query (codes 1900
+ * to 1949): drop it and keep waiting. Any integer is accepted. Thread-safe.
+ */
+bool mta_sts_dns_status_is_mismatch(uint32_t status);
+
+/**
+ * Writes the kind of the answer to `*out_kind`. `MTA_STS_STATUS_UNMAPPED` for a kind
+ * this version of the C API cannot name.
+ */
+mta_sts_status mta_sts_dns_answer_get_kind(const struct mta_sts_dns_answer *answer,
+                                           mta_sts_dns_answer_kind *out_kind);
+
+/**
+ * Writes the response code to `*out_rcode` (12 bits, with the EDNS0 extension): the
+ * failing code (2 SERVFAIL, 5 REFUSED, ...) for `TEMPORARY_FAILURE`, 3 for
+ * `NX_DOMAIN`, 0 (NOERROR) for the other kinds (a truncated answer is not examined).
+ */
+mta_sts_status mta_sts_dns_answer_rcode(const struct mta_sts_dns_answer *answer,
+                                        uint16_t *out_rcode);
+
+/**
+ * Writes the number of TXT records to `*out_count` (0 unless the kind is `TXT`).
+ */
+mta_sts_status mta_sts_dns_answer_txt_count(const struct mta_sts_dns_answer *answer,
+                                            size_t *out_count);
+
+/**
+ * Writes the number of character-strings of TXT record `record` (0-based, in
+ * received order) to `*out_count`. A `record` not below
+ * `mta_sts_dns_answer_txt_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_dns_answer_txt_strings_count(const struct mta_sts_dns_answer *answer,
+                                                    size_t record,
+                                                    size_t *out_count);
+
+/**
+ * Writes character-string `string` of TXT record `record` (both 0-based) to
+ * `*out_string`: raw bytes (not NUL-terminated, maybe not text). The strings of one
+ * record are joined without separator (RFC 8461 §3.1). The view is valid until
+ * `answer` is freed. An index out of range gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_dns_answer_txt_string(const struct mta_sts_dns_answer *answer,
+                                             size_t record,
+                                             size_t string,
+                                             struct mta_sts_bytes *out_string);
+
+/**
+ * Writes the number of MX records to `*out_count` (0 unless the kind is `MX`).
+ */
+mta_sts_status mta_sts_dns_answer_mx_count(const struct mta_sts_dns_answer *answer,
+                                           size_t *out_count);
+
+/**
+ * Writes MX record `index` (0-based; sorted by preference, lowest first, equal
+ * preferences in received order) to `*out_preference` and `*out_exchange`. The
+ * exchange is lowercase ASCII without the trailing dot, ready for the delivery plan;
+ * the view is valid until `answer` is freed. An `index` not below
+ * `mta_sts_dns_answer_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_dns_answer_mx(const struct mta_sts_dns_answer *answer,
+                                     size_t index,
+                                     uint16_t *out_preference,
+                                     struct mta_sts_str *out_exchange);
+
+/**
+ * Frees an answer. `NULL` is a no-op; freeing twice is a caller bug.
+ */
+void mta_sts_dns_answer_free(struct mta_sts_dns_answer *answer);
+
+/**
+ * Writes a new decoder, waiting for the first length prefix, to `*out_decoder`.
+ */
+mta_sts_status mta_sts_dns_tcp_decoder_new(struct mta_sts_dns_tcp_decoder **out_decoder);
+
+/**
+ * Takes bytes of `input` (what the socket returned) for the current message and
+ * writes how many it took to `*out_used`: all of them, or fewer when the message
+ * completed (push the rest again after `mta_sts_dns_tcp_decoder_take()`). Takes
+ * nothing while a complete message waits to be taken.
+ */
+mta_sts_status mta_sts_dns_tcp_decoder_push(struct mta_sts_dns_tcp_decoder *decoder,
+                                            const uint8_t *input,
+                                            size_t input_len,
+                                            size_t *out_used);
+
+/**
+ * Writes to `*out_needed` how many more bytes the current message needs: the rest of
+ * the two-byte length prefix while it is incomplete, then the rest of the message; 0
+ * when a complete message waits to be taken.
+ */
+mta_sts_status mta_sts_dns_tcp_decoder_needed(const struct mta_sts_dns_tcp_decoder *decoder,
+                                              size_t *out_needed);
+
+/**
+ * Takes the complete message: copies it to `buf` and its length to `*out_len`; the
+ * decoder then waits for the next length prefix. `MTA_STS_STATUS_DNS_TCP_INCOMPLETE`
+ * when no message is complete yet. When the buffer is too small, writes only the
+ * needed length to `*out_len`, returns `MTA_STS_STATUS_BUFFER_TOO_SMALL` and keeps the
+ * message (a 65535-byte buffer always fits).
+ */
+mta_sts_status mta_sts_dns_tcp_decoder_take(struct mta_sts_dns_tcp_decoder *decoder,
+                                            uint8_t *buf,
+                                            size_t buf_len,
+                                            size_t *out_len);
+
+/**
+ * Frees a decoder. `NULL` is a no-op; freeing twice is a caller bug.
+ */
+void mta_sts_dns_tcp_decoder_free(struct mta_sts_dns_tcp_decoder *decoder);
+
+/**
+ * Starts the lookup for a delivery to `domain` (the next-hop domain, RFC 8461 §3.4;
+ * UTF-8, U-labels are converted), with the cached entry of that domain if there is
+ * one (`cached` may be NULL; an expired entry is fine, an entry of another domain is
+ * ignored). `now`: Unix seconds, the caller's clock.
+ *
+ * The lookup always queries the TXT record first; it fetches the policy only when no
+ * valid cached policy has the same id. On success writes a new handle to
+ * `*out_lookup` (free it with `mta_sts_lookup_free()`); it does not depend on
+ * `cached`. On failure `*out_lookup` is untouched and the status is a glue or
+ * `MTA_STS_STATUS_DOMAIN_*` code (an address literal has no policy).
+ */
+mta_sts_status mta_sts_lookup_new(const uint8_t *domain,
+                                  size_t domain_len,
+                                  const struct mta_sts_cache_entry *cached,
+                                  uint64_t now,
+                                  struct mta_sts_lookup **out_lookup);
+
+/**
+ * Starts a proactive refresh of the cached entry `cached` (RFC 8461 §10.2; run it
+ * when the entry's refresh is due, about daily). It re-fetches the policy even when
+ * the TXT id is unchanged or the TXT lookup fails; a success extends the expiry, a
+ * failure keeps the entry, sets a backoff and gives a failure to alert on
+ * (`mta_sts_outcome_report()`).
+ *
+ * On success writes a new handle to `*out_lookup`; it does not depend on `cached`.
+ */
+mta_sts_status mta_sts_lookup_refresh(const struct mta_sts_cache_entry *cached,
+                                      uint64_t now,
+                                      struct mta_sts_lookup **out_lookup);
+
+/**
+ * Starts the check before a message that failed under the policy with id
+ * `applied_id` is bounced (RFC 8461 §5.1): a delivery lookup whose
+ * `mta_sts_outcome_bounce_check()` says whether a policy with another id was found
+ * and fetched. `domain` and `cached` as for `mta_sts_lookup_new()`; `applied_id`:
+ * UTF-8 (NULL only if `applied_id_len` is 0).
+ */
+mta_sts_status mta_sts_lookup_before_bounce(const uint8_t *domain,
+                                            size_t domain_len,
+                                            const struct mta_sts_cache_entry *cached,
+                                            const uint8_t *applied_id,
+                                            size_t applied_id_len,
+                                            uint64_t now,
+                                            struct mta_sts_lookup **out_lookup);
+
+/**
+ * Gives the lookup the fetch backoff stored for its domain (from an earlier
+ * `mta_sts_outcome_backoff()`), or NULL for none: a fetch of the same policy id is
+ * then skipped until the backoff's time (RFC 8461 §3.3: wait at least five minutes
+ * before retrying a failed fetch for the same id). A backoff for another id blocks
+ * nothing. The lookup keeps a copy: `backoff` may be freed afterwards.
+ *
+ * Allowed only before the TXT answer is fed; later gives
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+ */
+mta_sts_status mta_sts_lookup_set_backoff(struct mta_sts_lookup *lookup,
+                                          const struct mta_sts_backoff *backoff);
+
+/**
+ * Sets how strictly the fetch response is checked: `require_text_plain` refuses a
+ * `Content-Type` other than `text/plain` (default true, SPEC D10; when false such a
+ * response is accepted with a warning), `max_body_len` is the largest body accepted
+ * (default and at most 65536, SPEC D12).
+ *
+ * Allowed only before the TXT answer is fed; later gives
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+ */
+mta_sts_status mta_sts_lookup_set_fetch_options(struct mta_sts_lookup *lookup,
+                                                bool require_text_plain,
+                                                size_t max_body_len);
+
+/**
+ * Writes the step the lookup waits for to `*out_step`. Calling it again before
+ * handling the step gives the same step; after `DONE` it stays `DONE`. The views are
+ * valid until the lookup is changed (`mta_sts_lookup_handle_*()`,
+ * `mta_sts_lookup_set_*()`) or freed.
+ */
+mta_sts_status mta_sts_lookup_poll(const struct mta_sts_lookup *lookup,
+                                   struct mta_sts_step *out_step);
+
+/**
+ * Feeds the answer to the `QUERY_TXT` step, at `now` (Unix seconds, read when the
+ * answer arrived).
+ *
+ * `kind`: a `mta_sts_txt_answer_kind`. With `RECORDS`, `records` holds the TXT RRset
+ * (`records_count` records, each its character-strings, joined without separator,
+ * RFC 8461 §3.1; records not starting with `v=STSv1` are ignored); with the other
+ * kinds `records` is not read (pass NULL, 0). A resolver's timeout or SERVFAIL is
+ * `TEMPORARY_FAILURE`.
+ *
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer;
+ * nothing changes then, nor on any other failure.
+ */
+mta_sts_status mta_sts_lookup_handle_txt(struct mta_sts_lookup *lookup,
+                                         uint64_t now,
+                                         uint32_t kind,
+                                         const struct mta_sts_txt_record *records,
+                                         size_t records_count);
+
+/**
+ * Feeds the answer to the `QUERY_TXT` step as decoded by
+ * `mta_sts_dns_response_parse()`, at `now`. TXT records, NODATA and NXDOMAIN are
+ * taken as they are; a temporary failure, a truncated answer (when you could not
+ * retry over TCP) and any non-TXT answer count as a temporary failure. The lookup
+ * copies what it needs: `answer` may be freed afterwards.
+ *
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer.
+ */
+mta_sts_status mta_sts_lookup_handle_dns_answer(struct mta_sts_lookup *lookup,
+                                                uint64_t now,
+                                                const struct mta_sts_dns_answer *answer);
+
+/**
+ * Feeds the HTTP response to the `FETCH_POLICY` step, at `now`: every status as
+ * received (redirects are not followed), the `Content-Type` header value
+ * (`content_type` NULL, with `content_type_len` 0, when the response had none; bytes
+ * that are not UTF-8 are replaced, so such a value is not `text/plain`), and the body
+ * (at most `max_body_len + 1` bytes of it; NULL only if `body_len` is 0). The body is
+ * validated and parsed here; the outcome tells what came of it.
+ *
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+ */
+mta_sts_status mta_sts_lookup_handle_fetch_response(struct mta_sts_lookup *lookup,
+                                                    uint64_t now,
+                                                    uint16_t http_status,
+                                                    const uint8_t *content_type,
+                                                    size_t content_type_len,
+                                                    const uint8_t *body,
+                                                    size_t body_len);
+
+/**
+ * Feeds a fetch that got no HTTP response to the `FETCH_POLICY` step, at `now`.
+ * `error`: a `mta_sts_transport_error`.
+ *
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+ */
+mta_sts_status mta_sts_lookup_handle_fetch_error(struct mta_sts_lookup *lookup,
+                                                 uint64_t now,
+                                                 uint32_t error);
+
+/**
+ * Feeds a failed TLS connection to the policy host to the `FETCH_POLICY` step, at
+ * `now`, classified as a TLS-RPT failure: for example the failure
+ * `mta_sts_verify_mx_certificate()` gave for the policy host's certificate and the
+ * step's `host`. A certificate failure is reported as `sts-webpki-invalid`
+ * (RFC 8460 §4.3.2.2), anything else as `sts-policy-fetch-error`; reason codes are
+ * kept. The lookup copies the failure: it may be freed afterwards.
+ *
+ * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+ */
+mta_sts_status mta_sts_lookup_handle_fetch_tls_failure(struct mta_sts_lookup *lookup,
+                                                       uint64_t now,
+                                                       const struct mta_sts_failure *failure);
+
+/**
+ * Writes the outcome of a finished lookup to `*out_outcome` as a new handle (free it
+ * with `mta_sts_outcome_free()`; it does not depend on `lookup`).
+ * `MTA_STS_STATUS_LOOKUP_NOT_DONE` while the step is not `DONE`.
+ */
+mta_sts_status mta_sts_lookup_outcome(const struct mta_sts_lookup *lookup,
+                                      struct mta_sts_outcome **out_outcome);
+
+/**
+ * Frees a lookup. `NULL` is a no-op; freeing twice is a caller bug. Views from
+ * `mta_sts_lookup_poll()` become invalid.
+ */
+void mta_sts_lookup_free(struct mta_sts_lookup *lookup);
+
+/**
+ * Writes the Policy Domain of the outcome (lowercase A-labels) to `*out_domain`. The
+ * view is valid until `outcome` is freed.
+ */
+mta_sts_status mta_sts_outcome_domain(const struct mta_sts_outcome *outcome,
+                                      struct mta_sts_str *out_domain);
+
+/**
+ * Writes a new handle to the policy that applies to this delivery to `*out_policy`,
+ * or NULL when none does; free it with `mta_sts_policy_free()` (it does not depend on
+ * `outcome`). A policy may have mode `none`, which applies nothing; the delivery plan
+ * handles every mode.
+ */
+mta_sts_status mta_sts_outcome_policy(const struct mta_sts_outcome *outcome,
+                                      struct mta_sts_policy **out_policy);
+
+/**
+ * Writes a new handle to the cache entry of the policy that applies (id, text and
+ * times) to `*out_entry`, or NULL when no policy applies; free it with
+ * `mta_sts_cache_entry_free()`. With `MTA_STS_CACHE_ACTION_STORE` this is the entry
+ * to store (its JSON record is `mta_sts_cache_entry_json()`).
+ */
+mta_sts_status mta_sts_outcome_entry(const struct mta_sts_outcome *outcome,
+                                     struct mta_sts_cache_entry **out_entry);
+
+/**
+ * Writes why the policy (or none) applies to `*out_reason`.
+ * `MTA_STS_STATUS_UNMAPPED` for a reason this version of the C API cannot name.
+ */
+mta_sts_status mta_sts_outcome_reason(const struct mta_sts_outcome *outcome,
+                                      mta_sts_reason *out_reason);
+
+/**
+ * Writes what went wrong or was missing during discovery to `*out_problem`, as a
+ * status code: `MTA_STS_STATUS_OK` when nothing did (`FETCHED`,
+ * `CACHED_ID_UNCHANGED`); otherwise for example `MTA_STS_STATUS_SELECT_NO_RECORD`,
+ * a `MTA_STS_STATUS_RECORD_*` code, `MTA_STS_STATUS_DISCOVERY_DNS_TEMPORARY_FAILURE`,
+ * a `MTA_STS_STATUS_FETCH_*` or `MTA_STS_STATUS_POLICY_*` code, or
+ * `MTA_STS_STATUS_DISCOVERY_FETCH_BACKOFF`. `mta_sts_status_str()` describes it.
+ */
+mta_sts_status mta_sts_outcome_problem(const struct mta_sts_outcome *outcome,
+                                       mta_sts_status *out_problem);
+
+/**
+ * Writes the reason as one line of English for logs (e.g. `cached policy, because:
+ * http status 404, only 200 is accepted`) to `*out_text`. The view is valid until
+ * `outcome` is freed.
+ */
+mta_sts_status mta_sts_outcome_reason_text(const struct mta_sts_outcome *outcome,
+                                           struct mta_sts_str *out_text);
+
+/**
+ * Writes what to do with the stored cache entry of the domain to `*out_action`.
+ */
+mta_sts_status mta_sts_outcome_cache_action(const struct mta_sts_outcome *outcome,
+                                            mta_sts_cache_action *out_action);
+
+/**
+ * Writes what to do with the stored fetch backoff of the domain to `*out_action`,
+ * and to `*out_backoff` a new backoff handle with `SET` (store it, free the one it
+ * replaces with `mta_sts_backoff_free()`), NULL otherwise.
+ */
+mta_sts_status mta_sts_outcome_backoff(const struct mta_sts_outcome *outcome,
+                                       mta_sts_backoff_action *out_action,
+                                       struct mta_sts_backoff **out_backoff);
+
+/**
+ * Writes to `*out_failure` a new handle to the failure to report to TLS-RPT for this
+ * delivery, or NULL when there is none: fetch and discovery failures while a policy is
+ * known to exist, never for a cached `mode: none` policy (RFC 8461 §6). After a
+ * refresh lookup it is what to alert the administrator about (§10.2). Free it with
+ * `mta_sts_failure_free()`.
+ */
+mta_sts_status mta_sts_outcome_report(const struct mta_sts_outcome *outcome,
+                                      struct mta_sts_failure **out_failure);
+
+/**
+ * Writes the verdict of a before-bounce lookup to `*out_check`; `NOT_APPLICABLE` for
+ * the other lookups.
+ */
+mta_sts_status mta_sts_outcome_bounce_check(const struct mta_sts_outcome *outcome,
+                                            mta_sts_bounce_check *out_check);
+
+/**
+ * Writes to `*out_temporary` whether the outcome is the DNS temporary failure of SPEC
+ * D13 (no valid cache): an MTA that prefers to defer rather than deliver without
+ * MTA-STS tests this.
+ */
+mta_sts_status mta_sts_outcome_is_temporary_failure(const struct mta_sts_outcome *outcome,
+                                                    bool *out_temporary);
+
+/**
+ * Writes the number of tolerated deviations in the fetch response to `*out_count` (0
+ * when this lookup fetched nothing).
+ */
+mta_sts_status mta_sts_outcome_fetch_warnings_count(const struct mta_sts_outcome *outcome,
+                                                    size_t *out_count);
+
+/**
+ * Writes fetch warning `index` (0-based) to `*out_warning`. An `index` not below
+ * `mta_sts_outcome_fetch_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`;
+ * a warning this version cannot name gives `MTA_STS_STATUS_UNMAPPED`.
+ */
+mta_sts_status mta_sts_outcome_fetch_warning(const struct mta_sts_outcome *outcome,
+                                             size_t index,
+                                             mta_sts_fetch_warning *out_warning);
+
+/**
+ * Frees an outcome. `NULL` is a no-op; freeing twice is a caller bug.
+ */
+void mta_sts_outcome_free(struct mta_sts_outcome *outcome);
+
+/**
+ * Writes the policy id whose fetch failed to `*out_id`. The view is valid until
+ * `backoff` is freed.
+ */
+mta_sts_status mta_sts_backoff_id(const struct mta_sts_backoff *backoff,
+                                  struct mta_sts_str *out_id);
+
+/**
+ * Writes the time (Unix seconds) before which that id is not fetched again to
+ * `*out_until`; after it the backoff can be dropped.
+ */
+mta_sts_status mta_sts_backoff_until(const struct mta_sts_backoff *backoff, uint64_t *out_until);
+
+/**
+ * Writes a new handle to the failure of the fetch, reported again while the backoff
+ * holds, to `*out_failure`; free it with `mta_sts_failure_free()`.
+ */
+mta_sts_status mta_sts_backoff_failure(const struct mta_sts_backoff *backoff,
+                                       struct mta_sts_failure **out_failure);
+
+/**
+ * Frees a backoff. `NULL` is a no-op; freeing twice is a caller bug.
+ */
+void mta_sts_backoff_free(struct mta_sts_backoff *backoff);
+
+/**
  * The TLS-RPT registry string (`result-type` in a report) of a result type, static
  * and NUL-terminated, e.g. `"validation-failure"`.
  *
@@ -626,6 +2878,87 @@ mta_sts_status mta_sts_failure_reason_code(const struct mta_sts_failure *failure
  * Frees a failure. `NULL` is a no-op; freeing twice is a caller bug.
  */
 void mta_sts_failure_free(struct mta_sts_failure *failure);
+
+/**
+ * Parses a JSON report strictly (RFC 8460 §4.4 with erratum 6241): any departure
+ * from RFC form is an error.
+ *
+ * On success writes a new handle to `*out_report` (free it with
+ * `mta_sts_report_free()`); it has no tolerations and no notes, and its consistency
+ * findings are listed. On failure `*out_report` is untouched and the status is a
+ * `MTA_STS_STATUS_RPT_REPORT_*` code (`..._DEVIATION` for a departure the lenient
+ * reader would tolerate).
+ */
+mta_sts_status mta_sts_report_parse(const uint8_t *json,
+                                    size_t json_len,
+                                    struct mta_sts_report **out_report);
+
+/**
+ * Reads an uncompressed JSON report leniently: what real senders ship (missing or
+ * misspelled members, `mx-host` as a string, zone-less dates, ...) is accepted and
+ * listed by `mta_sts_report_toleration()`.
+ *
+ * On success writes a new handle to `*out_report` (free it with
+ * `mta_sts_report_free()`); on failure it is untouched and the status is a
+ * `MTA_STS_STATUS_RPT_REPORT_*` code.
+ */
+mta_sts_status mta_sts_report_read_json(const uint8_t *json,
+                                        size_t json_len,
+                                        struct mta_sts_report **out_report);
+
+/**
+ * Reads a report file, `.json` or `.json.gz` (told apart by the gzip magic number,
+ * not the name), leniently as `mta_sts_report_read_json()`.
+ *
+ * `max_decompressed_len`: the most bytes decompression may produce, 0 for the
+ * default (10 MiB); past it the status is
+ * `MTA_STS_STATUS_RPT_INTAKE_DECOMPRESSED_TOO_LARGE` and no more is allocated
+ * (SPEC D20). Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (broken gzip, zip archive),
+ * `MTA_STS_STATUS_RPT_REPORT_*`. The note `MTA_STS_RPT_INTAKE_NOTE_GZIPPED` says the
+ * file was compressed.
+ */
+mta_sts_status mta_sts_report_read_file(const uint8_t *data,
+                                        size_t data_len,
+                                        size_t max_decompressed_len,
+                                        struct mta_sts_report **out_report);
+
+/**
+ * Reads a whole report e-mail (RFC 5322 with MIME, RFC 8460 §5.3): finds the report
+ * part by media type or file name, undoes base64 or quoted-printable, gunzips it
+ * (bounded by `max_decompressed_len`, 0 for the default 10 MiB) and reads the JSON
+ * leniently. Notes say how the part was found and which header fields disagree with
+ * the JSON (the JSON wins, §5.6).
+ *
+ * Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (e-mail over 16 MiB, no report part, MIME too
+ * complex, base64, transfer encoding, gzip), `MTA_STS_STATUS_RPT_REPORT_*`.
+ */
+mta_sts_status mta_sts_report_read_email(const uint8_t *message,
+                                         size_t message_len,
+                                         size_t max_decompressed_len,
+                                         struct mta_sts_report **out_report);
+
+/**
+ * Explains why an intake function refuses `data`: runs the reader chosen by `reader`
+ * (`MTA_STS_RPT_READER_STRICT`, `_JSON`, `_FILE` or `_EMAIL`) on
+ * it again and writes the library's English message into the caller's buffer, e.g.
+ * `policies[0].policy.mx-host: a string where the RFC has an array (erratum 6241)`.
+ * The message names the JSON path, the line and column, or the container problem
+ * that the status code alone cannot carry. Data the reader accepts gives an empty
+ * message.
+ *
+ * `max_decompressed_len` as for `mta_sts_report_read_file()` (ignored by the JSON
+ * readers). Needed-length semantics: if `buf_len` is too small (e.g. `buf` NULL and
+ * `buf_len` 0), only `*out_len` is written, with the length needed, and the status is
+ * `MTA_STS_STATUS_BUFFER_TOO_SMALL`; the message is UTF-8, not NUL-terminated. An
+ * unknown `reader` is `MTA_STS_STATUS_RPT_INTAKE_INVALID_READER`.
+ */
+mta_sts_status mta_sts_report_error_message(uint32_t reader,
+                                            const uint8_t *data,
+                                            size_t data_len,
+                                            size_t max_decompressed_len,
+                                            uint8_t *buf,
+                                            size_t buf_len,
+                                            size_t *out_len);
 
 /**
  * Writes to `*out_matches` whether the MX host `host` matches the `mx` pattern
@@ -761,6 +3094,17 @@ mta_sts_status mta_sts_policy_check_mx(const struct mta_sts_policy *policy,
                                        struct mta_sts_failure **out_failure);
 
 /**
+ * Writes to `*out_line` the 1-based line of `body` where `mta_sts_policy_parse()`
+ * finds its error, for a log line such as `policy line 4: invalid mx pattern`.
+ *
+ * Writes 0 when the body parses, and when the error is about no single line
+ * (`MTA_STS_STATUS_POLICY_TOO_LARGE`, `_TOO_MANY_MX`, `_MISSING_FIELD`,
+ * `_MISSING_MX`). It parses the body again: call it after a failed parse, not on the
+ * hot path. `body`/`body_len` as for `mta_sts_policy_parse()`. Thread-safe.
+ */
+mta_sts_status mta_sts_policy_error_line(const uint8_t *body, size_t body_len, size_t *out_line);
+
+/**
  * Parses one TXT record whose character-strings the caller already joined.
  *
  * `record`/`record_len`: the record bytes (NULL only if `record_len` is 0). On success
@@ -803,6 +3147,329 @@ mta_sts_status mta_sts_record_id(const struct mta_sts_record *record, struct mta
  * Frees a record. `NULL` is a no-op; freeing twice is a caller bug.
  */
 void mta_sts_record_free(struct mta_sts_record *record);
+
+/**
+ * Writes where `mta_sts_record_parse()` finds the error of `record`: the 0-based byte
+ * offset to `*out_offset` and true to `*out_has_offset`, or false (and 0) when the
+ * record parses or the error is about no single place (`MTA_STS_STATUS_RECORD_TOO_LONG`,
+ * `_NOT_STS_RECORD`, `_INVALID_ID`, `_MISSING_ID`). For a non-ASCII record it is the
+ * first byte that is not ASCII. It parses the record again: call it after a failed
+ * parse. Thread-safe.
+ */
+mta_sts_status mta_sts_record_error_offset(const uint8_t *record,
+                                           size_t record_len,
+                                           bool *out_has_offset,
+                                           size_t *out_offset);
+
+/**
+ * Writes the number of reports in the list to `*out_count`.
+ */
+mta_sts_status mta_sts_report_list_count(const struct mta_sts_report_list *list, size_t *out_count);
+
+/**
+ * Writes a new handle to report number `index` (0-based, in policy-domain order) to
+ * `*out_report`; free it with `mta_sts_report_free()` (it does not depend on `list`,
+ * which may be freed first). An `index` not below `mta_sts_report_list_count()`
+ * gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_report_list_get(const struct mta_sts_report_list *list,
+                                       size_t index,
+                                       struct mta_sts_report **out_report);
+
+/**
+ * Frees a report list. `NULL` is a no-op; freeing twice is a caller bug. Reports
+ * taken from it stay valid.
+ */
+void mta_sts_report_list_free(struct mta_sts_report_list *list);
+
+/**
+ * Frees a report. `NULL` is a no-op; freeing twice is a caller bug. Views read from
+ * the report become invalid.
+ */
+void mta_sts_report_free(struct mta_sts_report *report);
+
+/**
+ * Writes the report JSON (RFC 8460 §4.4, one line, UTF-8) to `*out_json`.
+ *
+ * Serialization is deterministic and always RFC form (SPEC D19): members in RFC
+ * order, `mx-host` and `policy-string` as arrays, `failure-details` always present,
+ * UTC `Z` date-times, even for a report read leniently. The view is valid until
+ * `report` is freed.
+ */
+mta_sts_status mta_sts_report_json(const struct mta_sts_report *report,
+                                   struct mta_sts_str *out_json);
+
+/**
+ * Writes the gzip-compressed report JSON (RFC 8460 §5.2; no file name, zero time in
+ * the gzip header, so the bytes depend on the JSON only) to `*out_gzip`.
+ *
+ * The bytes are made on first call and kept; the view is valid until `report` is
+ * freed.
+ */
+mta_sts_status mta_sts_report_gzip(const struct mta_sts_report *report,
+                                   struct mta_sts_bytes *out_gzip);
+
+/**
+ * Writes the body and `Content-Type` of an HTTPS POST delivery (RFC 8460 §5.4): with
+ * `compress`, the gzip bytes and `application/tlsrpt+gzip` (as §5.2 recommends);
+ * without, the JSON and `application/tlsrpt+json`. A 2xx answer means delivered.
+ *
+ * `*out_body` is a view valid until `report` is freed; `*out_content_type` points to
+ * static memory.
+ */
+mta_sts_status mta_sts_report_https_post(const struct mta_sts_report *report,
+                                         bool compress,
+                                         struct mta_sts_bytes *out_body,
+                                         struct mta_sts_str *out_content_type);
+
+/**
+ * Writes the recommended file name of RFC 8460 §5.1,
+ * `sender!policy-domain!begin!end[!unique-id].json[.gz]` (Unix-second timestamps of
+ * the `date-range`), into the caller's buffer.
+ *
+ * `unique_id`: 1*(ALPHA / DIGIT), or empty (`unique_id_len` 0) for none. `gzip`: the
+ * `.json.gz` extension (else `.json`). Needed-length semantics: if `buf_len` is too
+ * small (e.g. `buf` NULL and `buf_len` 0), only `*out_len` is written, with the
+ * length needed, and the status is `MTA_STS_STATUS_BUFFER_TOO_SMALL`; on success the
+ * name (ASCII, not NUL-terminated) is in `buf` and its length in `*out_len`. Errors:
+ * `MTA_STS_STATUS_RPT_DELIVER_*` (no submitter or policy domain, several policy
+ * domains, invalid unique-id).
+ */
+mta_sts_status mta_sts_report_file_name(const struct mta_sts_report *report,
+                                        const uint8_t *unique_id,
+                                        size_t unique_id_len,
+                                        bool gzip,
+                                        uint8_t *buf,
+                                        size_t buf_len,
+                                        size_t *out_len);
+
+/**
+ * Writes the complete report e-mail of RFC 8460 §5.3 (RFC 5322, CRLF line ends:
+ * `multipart/report; report-type="tlsrpt"`, `TLS-Report-Domain`,
+ * `TLS-Report-Submitter`, `TLS-Required: No`, the report attached in base64) into
+ * the caller's buffer. DKIM-sign it before sending (RFC 8460 §3 requires it; that is
+ * the MTA's job).
+ *
+ * Needed-length semantics as `mta_sts_report_file_name()`. Errors: `MTA_STS_STATUS_RPT_DELIVER_*`
+ * (bad header value, boundary or unique-id; no or several policy domains),
+ * `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE` (date after 9999-12-31 or offset of a day or
+ * more), glue codes.
+ */
+mta_sts_status mta_sts_report_email(const struct mta_sts_report *report,
+                                    const struct mta_sts_rpt_email_params *params,
+                                    uint8_t *buf,
+                                    size_t buf_len,
+                                    size_t *out_len);
+
+/**
+ * Writes the one `policy-domain` of the report (the `TLS-Report-Domain`, RFC 8460
+ * §5.3; look its `_smtp._tls` record up to find where to send the report) to
+ * `*out_domain`. The view is valid until `report` is freed. Errors:
+ * `MTA_STS_STATUS_RPT_DELIVER_NO_POLICY_DOMAIN`, `..._SEVERAL_POLICY_DOMAINS`,
+ * `..._INVALID_DOMAIN`.
+ */
+mta_sts_status mta_sts_report_policy_domain(const struct mta_sts_report *report,
+                                            struct mta_sts_str *out_domain);
+
+/**
+ * Writes the top-level members of the report to `*out_info`; the views in it are
+ * valid until `report` is freed. (A member a lenient intake found missing is empty.)
+ */
+mta_sts_status mta_sts_report_info(const struct mta_sts_report *report,
+                                   struct mta_sts_rpt_report_info *out_info);
+
+/**
+ * Writes element `policy_index` of `policies` to `*out_policy`;
+ * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past `policies_count`.
+ */
+mta_sts_status mta_sts_report_policy(const struct mta_sts_report *report,
+                                     size_t policy_index,
+                                     struct mta_sts_rpt_policy_info *out_policy);
+
+/**
+ * Writes `policy-string` element `index` of policy `policy_index` to `*out_line`
+ * (for `sts`, a policy line as served). The view is valid until `report` is freed;
+ * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+ */
+mta_sts_status mta_sts_report_policy_string(const struct mta_sts_report *report,
+                                            size_t policy_index,
+                                            size_t index,
+                                            struct mta_sts_str *out_line);
+
+/**
+ * Writes `mx-host` element `index` of policy `policy_index` to `*out_mx_host`. The
+ * view is valid until `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past
+ * either count.
+ */
+mta_sts_status mta_sts_report_policy_mx_host(const struct mta_sts_report *report,
+                                             size_t policy_index,
+                                             size_t index,
+                                             struct mta_sts_str *out_mx_host);
+
+/**
+ * Writes `failure-details` element `index` of policy `policy_index` to
+ * `*out_detail`; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+ */
+mta_sts_status mta_sts_report_failure_detail(const struct mta_sts_report *report,
+                                             size_t policy_index,
+                                             size_t index,
+                                             struct mta_sts_rpt_failure_detail *out_detail);
+
+/**
+ * Writes the number of deviations the lenient intake tolerated to `*out_count` (0
+ * for a report from the aggregator or the strict parser).
+ */
+mta_sts_status mta_sts_report_tolerations_count(const struct mta_sts_report *report,
+                                                size_t *out_count);
+
+/**
+ * Writes toleration number `index`: its kind to `*out_kind`, its JSON path (e.g.
+ * `policies[0].policy.mx-host`) to `*out_path` and a short English message to
+ * `*out_message`. Views are valid until `report` is freed;
+ * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+ */
+mta_sts_status mta_sts_report_toleration(const struct mta_sts_report *report,
+                                         size_t index,
+                                         mta_sts_rpt_deviation *out_kind,
+                                         struct mta_sts_str *out_path,
+                                         struct mta_sts_str *out_message);
+
+/**
+ * Writes the number of intake notes (about the gzip or e-mail container) to
+ * `*out_count`.
+ */
+mta_sts_status mta_sts_report_notes_count(const struct mta_sts_report *report, size_t *out_count);
+
+/**
+ * Writes intake note number `index`: its kind to `*out_kind` and a short English
+ * message to `*out_message`. The view is valid until `report` is freed;
+ * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+ */
+mta_sts_status mta_sts_report_note(const struct mta_sts_report *report,
+                                   size_t index,
+                                   mta_sts_rpt_intake_note *out_kind,
+                                   struct mta_sts_str *out_message);
+
+/**
+ * Writes the number of consistency findings (things that parse but do not add up)
+ * to `*out_count`.
+ */
+mta_sts_status mta_sts_report_findings_count(const struct mta_sts_report *report,
+                                             size_t *out_count);
+
+/**
+ * Writes finding number `index`: its kind to `*out_kind`, its JSON path to
+ * `*out_path` and a short English message to `*out_message`. Views are valid until
+ * `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+ */
+mta_sts_status mta_sts_report_finding(const struct mta_sts_report *report,
+                                      size_t index,
+                                      mta_sts_rpt_finding *out_kind,
+                                      struct mta_sts_str *out_path,
+                                      struct mta_sts_str *out_message);
+
+/**
+ * Parses one `_smtp._tls` TXT record whose character-strings the caller already
+ * joined (RFC 8460 §3).
+ *
+ * `record`/`record_len`: the record bytes (NULL only if `record_len` is 0). On
+ * success writes a new handle to `*out_record`; free it with
+ * `mta_sts_rpt_record_free()`. On failure `*out_record` is untouched and the status
+ * is a `MTA_STS_STATUS_RPT_RECORD_*` code (or a glue code). `rua` URIs other than
+ * `mailto:` and `https:` are dropped with a warning; a record left without any is
+ * `MTA_STS_STATUS_RPT_RECORD_NO_USABLE_RUA`.
+ */
+mta_sts_status mta_sts_rpt_record_parse(const uint8_t *record,
+                                        size_t record_len,
+                                        struct mta_sts_rpt_record **out_record);
+
+/**
+ * Selects and parses the TLS-RPT record from the TXT RRset of `_smtp._tls.<domain>`
+ * (RFC 8460 §3).
+ *
+ * `records`: `records_count` TXT records (NULL only if `records_count` is 0), each an
+ * array of character-strings joined without separator. Records not beginning with
+ * `v=TLSRPTv1` are ignored; exactly one must remain and be valid. On success writes
+ * a new handle to `*out_record` (free it with `mta_sts_rpt_record_free()`). On
+ * failure `*out_record` is untouched and the status is
+ * `MTA_STS_STATUS_RPT_SELECT_NO_RECORD`, `..._MULTIPLE_RECORDS`,
+ * `..._TOO_MANY_RECORDS`, or the `MTA_STS_STATUS_RPT_RECORD_*` code of the one
+ * invalid record. Every pointer of every record is checked before any is read.
+ */
+mta_sts_status mta_sts_rpt_record_select(const struct mta_sts_txt_record *records,
+                                         size_t records_count,
+                                         struct mta_sts_rpt_record **out_record);
+
+/**
+ * Frees a TLS-RPT record. `NULL` is a no-op; freeing twice is a caller bug. Views
+ * read from the record become invalid.
+ */
+void mta_sts_rpt_record_free(struct mta_sts_rpt_record *record);
+
+/**
+ * Writes the number of usable `rua` destinations (1 to 32) to `*out_count`.
+ */
+mta_sts_status mta_sts_rpt_record_rua_count(const struct mta_sts_rpt_record *record,
+                                            size_t *out_count);
+
+/**
+ * Writes `rua` destination number `index` (0-based, in record order): its scheme to
+ * `*out_scheme`, the URI as written to `*out_uri`, and for a `mailto:` URI the
+ * percent-decoded address without `?` query (the `To:` of the report e-mail) to
+ * `*out_mailto_address` (an empty view for `https:`, or an address that is not UTF-8).
+ *
+ * The views are valid until `record` is freed. An `index` not below
+ * `mta_sts_rpt_record_rua_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_rpt_record_rua(const struct mta_sts_rpt_record *record,
+                                      size_t index,
+                                      mta_sts_rpt_uri_scheme *out_scheme,
+                                      struct mta_sts_str *out_uri,
+                                      struct mta_sts_str *out_mailto_address);
+
+/**
+ * Writes the number of extension fields (kept, not interpreted) to `*out_count`.
+ */
+mta_sts_status mta_sts_rpt_record_extensions_count(const struct mta_sts_rpt_record *record,
+                                                   size_t *out_count);
+
+/**
+ * Writes extension field number `index` (0-based): its name to `*out_name` and its
+ * value to `*out_value`, as written.
+ *
+ * The views are valid until `record` is freed. An `index` not below
+ * `mta_sts_rpt_record_extensions_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_rpt_record_extension(const struct mta_sts_rpt_record *record,
+                                            size_t index,
+                                            struct mta_sts_str *out_name,
+                                            struct mta_sts_str *out_value);
+
+/**
+ * Writes the number of warnings (dropped URIs, tolerated deviations) to `*out_count`.
+ */
+mta_sts_status mta_sts_rpt_record_warnings_count(const struct mta_sts_rpt_record *record,
+                                                 size_t *out_count);
+
+/**
+ * Writes warning number `index` (0-based): what it is about to `*out_kind` and a
+ * short English message (e.g. `rua URI "http://x.example" dropped: unsupported
+ * scheme "http" (only mailto and https)`) to `*out_message`.
+ *
+ * The view is valid until `record` is freed. An `index` not below
+ * `mta_sts_rpt_record_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ */
+mta_sts_status mta_sts_rpt_record_warning(const struct mta_sts_rpt_record *record,
+                                          size_t index,
+                                          mta_sts_rpt_record_warning_kind *out_kind,
+                                          struct mta_sts_str *out_message);
+
+/**
+ * Writes the record in canonical form (`v=TLSRPTv1; rua=<uri>,<uri>[; ext=value]`,
+ * dropped URIs left out) to `*out_text`. The view is valid until `record` is freed.
+ */
+mta_sts_status mta_sts_rpt_record_text(const struct mta_sts_rpt_record *record,
+                                       struct mta_sts_str *out_text);
 
 /**
  * A static, NUL-terminated description of a status code.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs libmta_sts: include/mta_sts.h, lib/libmta_sts.{a,so} and
+# Installs libmta_sts: include/mta_sts.h, lib/libmta_sts.{a,so} (the .so a symlink to
+# the file named by its SONAME) and
 # lib/pkgconfig/mta_sts.pc under PREFIX (default /usr/local). DESTDIR is honoured.
 #
 #   bash mta-sts-ffi/install.sh /usr/local
@@ -27,7 +28,14 @@ dest="${DESTDIR:-}$prefix"
 install -d "$dest/include" "$dest/lib/pkgconfig"
 install -m 644 "$root/include/mta_sts.h" "$dest/include/mta_sts.h"
 install -m 644 "$MTA_STS_LIB_DIR/libmta_sts.a" "$dest/lib/libmta_sts.a"
-install -m 755 "$MTA_STS_LIB_DIR/libmta_sts.so" "$dest/lib/libmta_sts.so"
+# The shared library under its SONAME (build.rs: libmta_sts.so.0.<minor> before 1.0,
+# libmta_sts.so.<major> after), and libmta_sts.so, for -lmta_sts, as a symlink to it.
+major=${version%%.*}
+minor=${version#*.}
+minor=${minor%%.*}
+if [ "$major" = 0 ]; then soname="libmta_sts.so.0.$minor"; else soname="libmta_sts.so.$major"; fi
+install -m 755 "$MTA_STS_LIB_DIR/libmta_sts.so" "$dest/lib/$soname"
+ln -sfn "$soname" "$dest/lib/libmta_sts.so"
 sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" \
     "$here/mta_sts.pc.in" >"$dest/lib/pkgconfig/mta_sts.pc"
 echo "installed libmta_sts $version under $dest"

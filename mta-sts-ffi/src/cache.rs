@@ -20,13 +20,13 @@ use crate::view::mta_sts_str;
 /// it may be read from several threads at once; freeing it must not race with any
 /// other use. Wraps `mta_sts_core::CachedPolicy`.
 pub struct mta_sts_cache_entry {
-    entry: CachedPolicy,
+    pub(crate) entry: CachedPolicy,
     /// The serialized record, made once so that a view can point into it.
     json: String,
 }
 
 impl mta_sts_cache_entry {
-    fn new(entry: CachedPolicy) -> Result<Self, mta_sts_status> {
+    pub(crate) fn new(entry: CachedPolicy) -> Result<Self, mta_sts_status> {
         // Serializing strings and integers to a String cannot fail.
         let json = serde_json::to_string(&entry).map_err(|_| mta_sts_status::Unmapped)?;
         Ok(Self { entry, json })

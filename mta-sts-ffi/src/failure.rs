@@ -115,7 +115,7 @@ pub extern "C" fn mta_sts_result_type_str(result_type: u32) -> *const c_char {
 /// `mta_sts_verify_mx_certificate()`), freed with `mta_sts_failure_free()`. Immutable: it may be read from several threads
 /// at once; freeing it must not race with any other use. Wraps `mta_sts_core::Failure`.
 pub struct mta_sts_failure {
-    failure: Failure,
+    pub(crate) failure: Failure,
 }
 
 impl mta_sts_failure {

@@ -37,7 +37,7 @@ pub extern "C" fn mta_sts_mx_pattern_matches(
 
 /// A host name argument: UTF-8 (U-labels are allowed), else `InvalidUtf8`.
 pub(crate) fn host_str<'a>(host: *const u8, host_len: usize) -> Result<&'a str, mta_sts_status> {
-    std::str::from_utf8(try_slice(host, host_len)?).map_err(|_| mta_sts_status::InvalidUtf8)
+    crate::ffi::utf8(try_slice(host, host_len)?).ok_or(mta_sts_status::InvalidUtf8)
 }
 
 #[cfg(test)]

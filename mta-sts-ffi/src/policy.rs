@@ -1,6 +1,8 @@
 //! The policy file (RFC 8461 §3.2) and the MX decisions made with it (§4.1, §5).
 
-use mta_sts_core::{DeliveryPlan, Mode, Policy};
+use std::sync::OnceLock;
+
+use mta_sts_core::{DeliveryPlan, Mode, Policy, PolicyError};
 
 use crate::boundary::{status_boundary, value_boundary};
 use crate::failure::mta_sts_failure;
@@ -11,31 +13,42 @@ use crate::view::mta_sts_str;
 /// A parsed MTA-STS policy, RFC 8461 §3.2.
 ///
 /// Made by `mta_sts_policy_parse()`, freed with `mta_sts_policy_free()`. Immutable
-/// for its callers: it may be read from several threads at once (the lines are built
-/// on first use behind a thread-safe once-cell); freeing it must not race with any
-/// other use. Wraps `mta_sts_core::Policy`.
+/// for its callers: it may be read from several threads at once (the lines and the
+/// texts of the views are built on first use behind thread-safe once-cells); freeing
+/// it must not race with any other use. Wraps `mta_sts_core::Policy`.
 pub struct mta_sts_policy {
-    policy: Policy,
-    /// Canonical text of each `mx` pattern, so that views can point into it.
-    mx: Vec<String>,
-    /// The message of each warning, so that views can point into it.
-    warnings: Vec<String>,
+    pub(crate) policy: Policy,
+    /// Canonical text of each `mx` pattern, so that views can point into it; rendered
+    /// on first use, so that a parse costs no more than the Rust API's
+    /// (benches/benches/ffi_overhead.rs).
+    mx: OnceLock<Vec<String>>,
+    /// The message of each warning, so that views can point into it (on first use).
+    warnings: OnceLock<Vec<String>>,
 }
 
 impl mta_sts_policy {
-    /// Wraps a policy, rendering the texts that views point into.
+    /// Wraps a policy; the texts that views point into are rendered on first use.
     pub(crate) fn new(policy: Policy) -> Self {
-        let mx = policy.mx().iter().map(ToString::to_string).collect();
-        let warnings = policy
-            .warnings()
-            .iter()
-            .map(|w| w.kind.to_string())
-            .collect();
         Self {
             policy,
-            mx,
-            warnings,
+            mx: OnceLock::new(),
+            warnings: OnceLock::new(),
         }
+    }
+
+    fn mx(&self) -> &[String] {
+        self.mx
+            .get_or_init(|| self.policy.mx().iter().map(ToString::to_string).collect())
+    }
+
+    fn warnings(&self) -> &[String] {
+        self.warnings.get_or_init(|| {
+            self.policy
+                .warnings()
+                .iter()
+                .map(|w| w.kind.to_string())
+                .collect()
+        })
     }
 }
 
@@ -127,7 +140,7 @@ pub extern "C" fn mta_sts_policy_mx_count(
 ) -> mta_sts_status {
     status_boundary(|| {
         let policy = try_ref(policy)?;
-        try_out(out_count)?.write(policy.mx.len());
+        try_out(out_count)?.write(policy.policy.mx().len());
         Ok(())
     })
 }
@@ -147,7 +160,7 @@ pub extern "C" fn mta_sts_policy_mx(
         let policy = try_ref(policy)?;
         let out = try_out(out_pattern)?;
         let pattern = policy
-            .mx
+            .mx()
             .get(index)
             .ok_or(mta_sts_status::IndexOutOfRange)?;
         out.write(mta_sts_str::borrow(pattern));
@@ -164,7 +177,7 @@ pub extern "C" fn mta_sts_policy_warnings_count(
 ) -> mta_sts_status {
     status_boundary(|| {
         let policy = try_ref(policy)?;
-        try_out(out_count)?.write(policy.warnings.len());
+        try_out(out_count)?.write(policy.policy.warnings().len());
         Ok(())
     })
 }
@@ -189,7 +202,7 @@ pub extern "C" fn mta_sts_policy_warning(
             .policy
             .warnings()
             .get(index)
-            .zip(policy.warnings.get(index))
+            .zip(policy.warnings().get(index))
             .ok_or(mta_sts_status::IndexOutOfRange)?;
         out_line.write(warning.line);
         out_message.write(mta_sts_str::borrow(message));
@@ -287,6 +300,40 @@ pub extern "C" fn mta_sts_policy_check_mx(
         out.write(failure.map_or(std::ptr::null_mut(), |f| {
             into_handle(mta_sts_failure::new(f))
         }));
+        Ok(())
+    })
+}
+
+/// Writes to `*out_line` the 1-based line of `body` where `mta_sts_policy_parse()`
+/// finds its error, for a log line such as `policy line 4: invalid mx pattern`.
+///
+/// Writes 0 when the body parses, and when the error is about no single line
+/// (`MTA_STS_STATUS_POLICY_TOO_LARGE`, `_TOO_MANY_MX`, `_MISSING_FIELD`,
+/// `_MISSING_MX`). It parses the body again: call it after a failed parse, not on the
+/// hot path. `body`/`body_len` as for `mta_sts_policy_parse()`. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_policy_error_line(
+    body: *const u8,
+    body_len: usize,
+    out_line: *mut usize,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let body = try_slice(body, body_len)?;
+        let out = try_out(out_line)?;
+        let line = match Policy::parse(body) {
+            Err(
+                PolicyError::NotUtf8 { line }
+                | PolicyError::MissingColon { line }
+                | PolicyError::InvalidKey { line, .. }
+                | PolicyError::ControlCharacter { line }
+                | PolicyError::UnsupportedVersion { line, .. }
+                | PolicyError::UnknownMode { line, .. }
+                | PolicyError::InvalidMaxAge { line, .. }
+                | PolicyError::InvalidMx { line, .. },
+            ) => line,
+            _ => 0,
+        };
+        out.write(line);
         Ok(())
     })
 }
@@ -442,5 +489,36 @@ mod tests {
             assert_eq!(t.join().unwrap(), "max_age: 604800");
         }
         mta_sts_policy_free(policy);
+    }
+
+    #[test]
+    fn rfc8461_s3_2_error_line_points_at_the_offending_line() {
+        for (body, line) in [
+            (
+                &b"version: STSv1\nmode: enforce\nmx: mail.example.com\nmx: -bad-\nmax_age: 1\n"[..],
+                4,
+            ),
+            (b"version: STSv1\nmode: sometimes\n", 2),
+            (b"version: STSv1\n\nno colon here\n", 3),
+            (b"version: STSv1\nmode: enforce\nmax_age: 1\n", 0),
+            (RFC_POLICY, 0),
+        ] {
+            let mut got = usize::MAX;
+            assert_eq!(
+                mta_sts_policy_error_line(body.as_ptr(), body.len(), &raw mut got),
+                mta_sts_status::Ok
+            );
+            assert_eq!(got, line, "{}", String::from_utf8_lossy(body));
+        }
+        let mut untouched = 7;
+        assert_eq!(
+            mta_sts_policy_error_line(ptr::null(), 1, &raw mut untouched),
+            mta_sts_status::NullParameter
+        );
+        assert_eq!(untouched, 7);
+        assert_eq!(
+            mta_sts_policy_error_line(RFC_POLICY.as_ptr(), RFC_POLICY.len(), ptr::null_mut()),
+            mta_sts_status::NullParameter
+        );
     }
 }

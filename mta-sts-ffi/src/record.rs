@@ -1,7 +1,7 @@
 //! The `_mta-sts` TXT record: parse one, or select it from a TXT RRset (RFC 8461 §3.1).
 
-use mta_sts_core::StsRecord;
 use mta_sts_core::limits::MAX_TXT_RECORD_LEN;
+use mta_sts_core::{RecordError, StsRecord};
 
 use crate::boundary::{status_boundary, value_boundary};
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
@@ -98,6 +98,43 @@ pub extern "C" fn mta_sts_record_id(
 #[unsafe(no_mangle)]
 pub extern "C" fn mta_sts_record_free(record: *mut mta_sts_record) {
     value_boundary((), || free_handle(record));
+}
+
+/// Writes where `mta_sts_record_parse()` finds the error of `record`: the 0-based byte
+/// offset to `*out_offset` and true to `*out_has_offset`, or false (and 0) when the
+/// record parses or the error is about no single place (`MTA_STS_STATUS_RECORD_TOO_LONG`,
+/// `_NOT_STS_RECORD`, `_INVALID_ID`, `_MISSING_ID`). For a non-ASCII record it is the
+/// first byte that is not ASCII. It parses the record again: call it after a failed
+/// parse. Thread-safe.
+#[unsafe(no_mangle)]
+pub extern "C" fn mta_sts_record_error_offset(
+    record: *const u8,
+    record_len: usize,
+    out_has_offset: *mut bool,
+    out_offset: *mut usize,
+) -> mta_sts_status {
+    status_boundary(|| {
+        let bytes = try_slice(record, record_len)?;
+        let out_has_offset = try_out(out_has_offset)?;
+        let out_offset = try_out(out_offset)?;
+        let offset = match std::str::from_utf8(bytes) {
+            _ if bytes.len() > MAX_TXT_RECORD_LEN => None,
+            Err(_) => bytes.iter().position(|b| !b.is_ascii()),
+            Ok(text) => match StsRecord::parse(text) {
+                Err(
+                    RecordError::NotAscii { offset }
+                    | RecordError::ExpectedDelimiter { offset }
+                    | RecordError::EmptyField { offset }
+                    | RecordError::InvalidFieldName { offset }
+                    | RecordError::InvalidValue { offset, .. },
+                ) => Some(offset),
+                _ => None,
+            },
+        };
+        out_has_offset.write(offset.is_some());
+        out_offset.write(offset.unwrap_or(0));
+        Ok(())
+    })
 }
 
 /// Parses record bytes with the error order of `StsRecord::parse` (length, then ASCII).
@@ -264,5 +301,39 @@ mod tests {
             select(&rrset).err(),
             Some(mta_sts_status::SelectTooManyRecords)
         );
+    }
+
+    #[test]
+    fn rfc8461_s3_1_error_offset_points_at_the_offending_byte() {
+        for (input, expected) in [
+            (&b"v=STSv1; id=1;;"[..], Some(14)),
+            (b"v=STSv1; id=1 x", Some(14)),
+            (b"v=STSv1; id=\xc3\xa9", Some(12)),
+            (b"v=STSv1; id=\xff", Some(12)),
+            (b"v=STSv1;", None),
+            (b"v=STSv1; id=20160831085700Z;", None),
+        ] {
+            let (mut has, mut offset) = (expected.is_none(), usize::MAX);
+            assert_eq!(
+                mta_sts_record_error_offset(
+                    input.as_ptr(),
+                    input.len(),
+                    &raw mut has,
+                    &raw mut offset
+                ),
+                mta_sts_status::Ok
+            );
+            assert_eq!(has.then_some(offset), expected, "{input:?}");
+        }
+        let (mut has, mut offset) = (true, 9);
+        assert_eq!(
+            mta_sts_record_error_offset(ptr::null(), 2, &raw mut has, &raw mut offset),
+            mta_sts_status::NullParameter
+        );
+        assert_eq!(
+            mta_sts_record_error_offset(b"v".as_ptr(), 1, &raw mut has, ptr::null_mut()),
+            mta_sts_status::NullParameter
+        );
+        assert_eq!((has, offset), (true, 9), "untouched on failure");
     }
 }

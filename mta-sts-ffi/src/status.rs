@@ -8,6 +8,14 @@ use mta_sts_core::{
 
 use crate::boundary::value_boundary;
 
+use mta_sts_core::dns::{QueryError, ResponseError, Section, TcpFrameError};
+use mta_sts_core::{DiscoveryError, FetchError};
+
+use tls_rpt_core::{
+    AggregateError, DeliverError, IntakeError, RecordError as RptRecordError,
+    RecordSelectError as RptRecordSelectError, ReportError,
+};
+
 /// The result of every fallible function of this library.
 ///
 /// Numbers are stable: a code is never renumbered or reused, and a retired code stays
@@ -24,8 +32,19 @@ use crate::boundary::value_boundary;
 /// | 1400 to 1499 | a name is not a valid Policy Domain (RFC 8461 §3.4; `DomainError`) |
 /// | 1500 to 1599 | a cache entry or its JSON record is invalid (`CacheEntryError`) |
 /// | 1600 to 1699 | certificate validation setup (RFC 8461 §4.2) |
-/// | 1700 to 2999 | reserved for the remaining `mta-sts-core` errors (fetch, discovery, DNS) |
-/// | 3000 to 3999 | reserved for `tls-rpt-core` errors |
+/// | 1700 to 1799 | misuse of the discovery engine and enum arguments |
+/// | 1800 to 1899 | a DNS query or TCP frame cannot be built (`dns::QueryError`, `dns::TcpFrameError`) |
+/// | 1900 to 1999 | a DNS response does not answer the query (1900 to 1949) or is unusable (`dns::ResponseError`) |
+/// | 2000 to 2099 | the policy fetch failed (RFC 8461 §3.3; `FetchError`) |
+/// | 2100 to 2199 | MTA-STS discovery failed (RFC 8461 §3, §5.1; `DiscoveryError`) |
+/// | 2200 to 2999 | reserved for the remaining `mta-sts-core` errors |
+/// | 3000 to 3099 | the `_smtp._tls` TXT record is invalid (RFC 8460 §3; `tls_rpt_core::RecordError`) |
+/// | 3100 to 3199 | no single `_smtp._tls` record in the TXT RRset (RFC 8460 §3) |
+/// | 3200 to 3299 | TLS-RPT aggregation: policies, failure keys, saved state (RFC 8460 §4.4; `AggregateError`) |
+/// | 3300 to 3399 | a TLS-RPT JSON report is invalid (RFC 8460 §4; `ReportError`) |
+/// | 3400 to 3499 | a report delivery format cannot be built (RFC 8460 §5; `DeliverError`) |
+/// | 3500 to 3599 | a report file or e-mail cannot be read (RFC 8460 §5; `IntakeError`) |
+/// | 3600 to 3999 | reserved for the remaining `tls-rpt-core` errors |
 ///
 /// The last code of each core range (`*_OTHER`) stands for an error that a newer core
 /// library added and this version of the C API does not name yet.
@@ -50,6 +69,9 @@ pub enum mta_sts_status {
     MisalignedPointer = 6,
     /// The core library returned a value this version of the C API has no code for.
     Unmapped = 7,
+    /// The caller's output buffer is too small; the needed length was written to the
+    /// length out-parameter (and nothing else).
+    BufferTooSmall = 8,
 
     /// The TXT record is longer than the library's limit (4096 bytes).
     RecordTooLong = 1000,
@@ -162,13 +184,194 @@ pub enum mta_sts_status {
 
     /// A root certificate cannot be used as a trust anchor (not DER X.509).
     TrustAnchorInvalid = 1600,
+
+    /// The input does not answer the lookup's current step (poll it with `mta_sts_lookup_poll()`); nothing changed.
+    LookupWrongStep = 1700,
+    /// The lookup is not finished: poll it and perform its step first.
+    LookupNotDone = 1701,
+    /// An enum argument (passed as an integer) has a value this version does not know.
+    UnknownEnumValue = 1702,
+    /// The DNS query name is empty or only the root.
+    DnsQueryEmptyName = 1800,
+    /// The DNS query name is longer than 253 bytes (RFC 1035 §2.3.4).
+    DnsQueryNameTooLong = 1801,
+    /// The DNS query name has an empty label.
+    DnsQueryEmptyLabel = 1802,
+    /// A label of the DNS query name is longer than 63 bytes (RFC 1035 §2.3.4).
+    DnsQueryLabelTooLong = 1803,
+    /// The DNS query name is not ASCII: convert U-labels to A-labels first.
+    DnsQueryNotAscii = 1804,
+    /// The DNS query name holds a character other than a letter, digit, `-` or `_`.
+    DnsQueryInvalidChar = 1805,
+    /// The DNS query message could not be encoded.
+    DnsQueryEncode = 1806,
+    /// The message is too long for a DNS over TCP frame (65535 bytes, RFC 1035 §4.2.2).
+    DnsTcpFrameTooLong = 1850,
+    /// The DNS over TCP decoder holds no complete message yet: push more bytes.
+    DnsTcpIncomplete = 1851,
+    /// The DNS query cannot be built for a reason this version does not name.
+    DnsQueryOther = 1899,
+    /// Mismatch: the message is shorter than a DNS header; drop it and keep waiting.
+    DnsResponseTooShort = 1900,
+    /// Mismatch: the message is longer than any DNS message; drop it and keep waiting.
+    DnsResponseTooLong = 1901,
+    /// Mismatch: the message id is not the query's (RFC 5452 §9.1); drop it and keep waiting.
+    DnsResponseIdMismatch = 1902,
+    /// Mismatch: the message is a query, not a response; drop it and keep waiting.
+    DnsResponseNotAResponse = 1903,
+    /// Mismatch: the opcode is not QUERY; drop it and keep waiting.
+    DnsResponseOpcodeMismatch = 1904,
+    /// Mismatch: the message does not hold exactly one question; drop it and keep waiting.
+    DnsResponseQuestionCount = 1905,
+    /// Mismatch: the question is not the query's (name, type or class, RFC 5452 §9.1); drop it and keep waiting.
+    DnsResponseQuestionMismatch = 1906,
+    /// Mismatch: the question section cannot be decoded; drop it and keep waiting.
+    DnsResponseMalformedQuestion = 1907,
+    /// The answer cannot be decoded (truncated record, pointer loop, ...): treat it as a temporary failure.
+    DnsResponseMalformed = 1950,
+    /// The answer claims more records than the library's limit: treat it as a temporary failure.
+    DnsResponseTooManyAnswers = 1951,
+    /// The record counts cannot fit in the message: treat it as a temporary failure.
+    DnsResponseImplausibleCounts = 1952,
+    /// The CNAME chain loops (RFC 1034 §3.6.2): treat it as a temporary failure.
+    DnsResponseCnameLoop = 1953,
+    /// The CNAME chain is longer than the library's limit: treat it as a temporary failure.
+    DnsResponseCnameChainTooLong = 1954,
+    /// The answer is unusable for a reason this version does not name: treat it as a temporary failure.
+    DnsResponseOther = 1999,
+    /// The policy host certificate is invalid (RFC 8461 §3.3; TLS-RPT `sts-webpki-invalid`).
+    FetchCertificateInvalid = 2000,
+    /// The TLS connection to the policy host failed for another reason than the certificate.
+    FetchTls = 2001,
+    /// No HTTP response arrived (DNS, connect, timeout, TLS handshake or HTTP error).
+    FetchTransport = 2002,
+    /// The HTTP status is not 200; redirects are not followed (RFC 8461 §3.3).
+    FetchHttpStatus = 2003,
+    /// The `Content-Type` is not `text/plain` (RFC 8461 §3.2).
+    FetchContentType = 2004,
+    /// The policy body is over the size limit (RFC 8461 §3.3).
+    FetchBodyTooLarge = 2005,
+    /// The policy body is not UTF-8 (RFC 8461 §3.2).
+    FetchNotUtf8 = 2006,
+    /// The fetch failed for a reason this version does not name.
+    FetchOther = 2099,
+    /// The `_mta-sts` TXT lookup failed temporarily (SPEC D13).
+    DiscoveryDnsTemporaryFailure = 2100,
+    /// The fetch was skipped: this policy id failed less than 5 minutes ago (RFC 8461 §3.3).
+    DiscoveryFetchBackoff = 2101,
+    /// Discovery failed for a reason this version does not name.
+    DiscoveryOther = 2199,
+
+    /// The `_smtp._tls` record does not begin with `v=TLSRPTv1` (RFC 8460 §3).
+    RptRecordNotTlsRpt = 3000,
+    /// The `_smtp._tls` record is longer than the library's limit (4096 bytes).
+    RptRecordTooLong = 3001,
+    /// The `_smtp._tls` record is not valid UTF-8 (it can only be ASCII).
+    RptRecordNotUtf8 = 3002,
+    /// The `_smtp._tls` record has something other than `;` where a delimiter must be.
+    RptRecordExpectedDelimiter = 3003,
+    /// The `_smtp._tls` record has an empty or nameless field.
+    RptRecordEmptyField = 3004,
+    /// A `_smtp._tls` extension name is invalid (RFC 8460 §3 `tlsrpt-ext-name`).
+    RptRecordInvalidExtensionName = 3005,
+    /// A `_smtp._tls` extension value is empty or invalid (RFC 8460 §3 `tlsrpt-ext-value`).
+    RptRecordInvalidExtensionValue = 3006,
+    /// The `_smtp._tls` record has no `rua` field (RFC 8460 §3).
+    RptRecordMissingRua = 3007,
+    /// Every `rua` URI was dropped (only `mailto:` and `https:` are usable, SPEC D17).
+    RptRecordNoUsableRua = 3008,
+    /// The `_smtp._tls` record is invalid for a reason this version does not name.
+    RptRecordOther = 3099,
+
+    /// No TXT record of the RRset begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
+    RptSelectNoRecord = 3100,
+    /// More than one TXT record begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
+    RptSelectMultipleRecords = 3101,
+    /// The TXT RRset holds more records than the library's limit (64).
+    RptSelectTooManyRecords = 3102,
+    /// No TLS-RPT record could be selected for a reason this version does not name.
+    RptSelectOther = 3199,
+
+    /// The policy index was not issued by this aggregator.
+    RptAggregatorUnknownPolicy = 3200,
+    /// The aggregator holds the most distinct policies it may (1000000).
+    RptAggregatorTooManyPolicies = 3201,
+    /// The saved aggregator state is JSON but breaks an invariant or the format.
+    RptAggregatorStateInvalid = 3202,
+    /// The saved aggregator state is not JSON.
+    RptAggregatorStateJsonSyntax = 3203,
+    /// An IP address argument is not an IPv4 or IPv6 address.
+    RptInvalidIpAddress = 3204,
+    /// A Unix time argument is after 9999-12-31, the last date a report can carry.
+    RptTimeOutOfRange = 3205,
+    /// A result-type argument is not a `mta_sts_result_type` value.
+    RptInvalidResultType = 3206,
+    /// The aggregator failed for a reason this version does not name.
+    RptAggregatorOther = 3299,
+
+    /// The report is larger than the library's limit (10 MiB).
+    RptReportTooLarge = 3300,
+    /// The report is not JSON (RFC 8460 §4, I-JSON).
+    RptReportJsonSyntax = 3301,
+    /// The report departs from RFC 8460 §4.4 form (strict parse only).
+    RptReportDeviation = 3302,
+    /// A report member that even the tolerant parser needs is missing.
+    RptReportMissingMember = 3303,
+    /// A report member has the wrong JSON type.
+    RptReportWrongType = 3304,
+    /// A report date-time is not RFC 3339.
+    RptReportInvalidDateTime = 3305,
+    /// A report count is not a non-negative 64-bit integer.
+    RptReportInvalidCount = 3306,
+    /// A report array is longer than the library's limit.
+    RptReportTooMany = 3307,
+    /// The report is invalid for a reason this version does not name.
+    RptReportOther = 3399,
+
+    /// `contact-info` has no domain to use as the submitter (RFC 8460 §5.1, §5.3).
+    RptDeliverNoSubmitterDomain = 3400,
+    /// The report has no policy, or a policy without `policy-domain`.
+    RptDeliverNoPolicyDomain = 3401,
+    /// The report covers several policy domains (one per report, RFC 8460 §5.1, §5.3).
+    RptDeliverSeveralPolicyDomains = 3402,
+    /// A domain of the report is not an A-label domain name.
+    RptDeliverInvalidDomain = 3403,
+    /// The `unique-id` is not 1*(ALPHA / DIGIT) (RFC 8460 §5.1).
+    RptDeliverInvalidUniqueId = 3404,
+    /// A header value (From, To, Message-ID) is empty, not ASCII, or holds spaces or CR/LF.
+    RptDeliverInvalidHeaderValue = 3405,
+    /// The MIME boundary breaks RFC 2046 §5.1.1.
+    RptDeliverInvalidBoundary = 3406,
+    /// A delivery format cannot be built for a reason this version does not name.
+    RptDeliverOther = 3499,
+
+    /// The gzip data of a report is broken (RFC 8460 §5.2).
+    RptIntakeGzip = 3500,
+    /// The report decompresses to more than the bound (SPEC D20).
+    RptIntakeDecompressedTooLarge = 3501,
+    /// The report is a zip archive, which RFC 8460 does not use.
+    RptIntakeZip = 3502,
+    /// The e-mail is larger than the library's limit (16 MiB).
+    RptIntakeEmailTooLarge = 3503,
+    /// No part of the e-mail is a TLS-RPT report.
+    RptIntakeNoReportPart = 3504,
+    /// The e-mail's MIME structure exceeds the limits (depth 8, 256 parts).
+    RptIntakeMimeTooComplex = 3505,
+    /// A base64 part of the e-mail does not decode.
+    RptIntakeBase64 = 3506,
+    /// The e-mail part has an unsupported Content-Transfer-Encoding.
+    RptIntakeUnsupportedTransferEncoding = 3507,
+    /// A reader argument is not one of the `MTA_STS_RPT_READER_*` values.
+    RptIntakeInvalidReader = 3508,
+    /// The report cannot be read for a reason this version does not name.
+    RptIntakeOther = 3599,
 }
 
 impl mta_sts_status {
     /// Every code, in numeric order.
     ///
     /// cbindgen:ignore
-    pub const ALL: [Self; 60] = [
+    pub const ALL: [Self; 148] = [
         Self::Ok,
         Self::NullParameter,
         Self::Panic,
@@ -177,6 +380,7 @@ impl mta_sts_status {
         Self::LengthTooLarge,
         Self::MisalignedPointer,
         Self::Unmapped,
+        Self::BufferTooSmall,
         Self::RecordTooLong,
         Self::RecordNotAscii,
         Self::RecordNotStsRecord,
@@ -229,6 +433,93 @@ impl mta_sts_status {
         Self::CacheRecordInvalid,
         Self::CacheOther,
         Self::TrustAnchorInvalid,
+        Self::LookupWrongStep,
+        Self::LookupNotDone,
+        Self::UnknownEnumValue,
+        Self::DnsQueryEmptyName,
+        Self::DnsQueryNameTooLong,
+        Self::DnsQueryEmptyLabel,
+        Self::DnsQueryLabelTooLong,
+        Self::DnsQueryNotAscii,
+        Self::DnsQueryInvalidChar,
+        Self::DnsQueryEncode,
+        Self::DnsTcpFrameTooLong,
+        Self::DnsTcpIncomplete,
+        Self::DnsQueryOther,
+        Self::DnsResponseTooShort,
+        Self::DnsResponseTooLong,
+        Self::DnsResponseIdMismatch,
+        Self::DnsResponseNotAResponse,
+        Self::DnsResponseOpcodeMismatch,
+        Self::DnsResponseQuestionCount,
+        Self::DnsResponseQuestionMismatch,
+        Self::DnsResponseMalformedQuestion,
+        Self::DnsResponseMalformed,
+        Self::DnsResponseTooManyAnswers,
+        Self::DnsResponseImplausibleCounts,
+        Self::DnsResponseCnameLoop,
+        Self::DnsResponseCnameChainTooLong,
+        Self::DnsResponseOther,
+        Self::FetchCertificateInvalid,
+        Self::FetchTls,
+        Self::FetchTransport,
+        Self::FetchHttpStatus,
+        Self::FetchContentType,
+        Self::FetchBodyTooLarge,
+        Self::FetchNotUtf8,
+        Self::FetchOther,
+        Self::DiscoveryDnsTemporaryFailure,
+        Self::DiscoveryFetchBackoff,
+        Self::DiscoveryOther,
+        Self::RptRecordNotTlsRpt,
+        Self::RptRecordTooLong,
+        Self::RptRecordNotUtf8,
+        Self::RptRecordExpectedDelimiter,
+        Self::RptRecordEmptyField,
+        Self::RptRecordInvalidExtensionName,
+        Self::RptRecordInvalidExtensionValue,
+        Self::RptRecordMissingRua,
+        Self::RptRecordNoUsableRua,
+        Self::RptRecordOther,
+        Self::RptSelectNoRecord,
+        Self::RptSelectMultipleRecords,
+        Self::RptSelectTooManyRecords,
+        Self::RptSelectOther,
+        Self::RptAggregatorUnknownPolicy,
+        Self::RptAggregatorTooManyPolicies,
+        Self::RptAggregatorStateInvalid,
+        Self::RptAggregatorStateJsonSyntax,
+        Self::RptInvalidIpAddress,
+        Self::RptTimeOutOfRange,
+        Self::RptInvalidResultType,
+        Self::RptAggregatorOther,
+        Self::RptReportTooLarge,
+        Self::RptReportJsonSyntax,
+        Self::RptReportDeviation,
+        Self::RptReportMissingMember,
+        Self::RptReportWrongType,
+        Self::RptReportInvalidDateTime,
+        Self::RptReportInvalidCount,
+        Self::RptReportTooMany,
+        Self::RptReportOther,
+        Self::RptDeliverNoSubmitterDomain,
+        Self::RptDeliverNoPolicyDomain,
+        Self::RptDeliverSeveralPolicyDomains,
+        Self::RptDeliverInvalidDomain,
+        Self::RptDeliverInvalidUniqueId,
+        Self::RptDeliverInvalidHeaderValue,
+        Self::RptDeliverInvalidBoundary,
+        Self::RptDeliverOther,
+        Self::RptIntakeGzip,
+        Self::RptIntakeDecompressedTooLarge,
+        Self::RptIntakeZip,
+        Self::RptIntakeEmailTooLarge,
+        Self::RptIntakeNoReportPart,
+        Self::RptIntakeMimeTooComplex,
+        Self::RptIntakeBase64,
+        Self::RptIntakeUnsupportedTransferEncoding,
+        Self::RptIntakeInvalidReader,
+        Self::RptIntakeOther,
     ];
 }
 
@@ -249,6 +540,7 @@ impl mta_sts_status {
             Self::LengthTooLarge => c"a length argument is too large",
             Self::MisalignedPointer => c"a pointer argument is misaligned",
             Self::Unmapped => c"a value this version of libmta_sts cannot name",
+            Self::BufferTooSmall => c"output buffer too small",
             Self::RecordTooLong => c"TXT record too long",
             Self::RecordNotAscii => c"TXT record is not US-ASCII",
             Self::RecordNotStsRecord => c"TXT record does not begin with \"v=STSv1\"",
@@ -303,6 +595,101 @@ impl mta_sts_status {
             Self::CacheRecordInvalid => c"cache record: invalid record",
             Self::CacheOther => c"cache entry: invalid",
             Self::TrustAnchorInvalid => c"a root certificate cannot be used as a trust anchor",
+            Self::LookupWrongStep => c"lookup: the input does not answer the current step",
+            Self::LookupNotDone => c"lookup: not finished yet",
+            Self::UnknownEnumValue => c"an enum argument has an unknown value",
+            Self::DnsQueryEmptyName => c"DNS query: empty name",
+            Self::DnsQueryNameTooLong => c"DNS query: name too long",
+            Self::DnsQueryEmptyLabel => c"DNS query: empty label",
+            Self::DnsQueryLabelTooLong => c"DNS query: label too long",
+            Self::DnsQueryNotAscii => c"DNS query: name is not ASCII (use A-labels)",
+            Self::DnsQueryInvalidChar => c"DNS query: invalid character in the name",
+            Self::DnsQueryEncode => c"DNS query: message could not be encoded",
+            Self::DnsTcpFrameTooLong => c"DNS over TCP: message too long for a frame",
+            Self::DnsTcpIncomplete => c"DNS over TCP: no complete message yet",
+            Self::DnsQueryOther => c"DNS query: cannot be built",
+            Self::DnsResponseTooShort => c"DNS response: shorter than a header",
+            Self::DnsResponseTooLong => c"DNS response: longer than a DNS message",
+            Self::DnsResponseIdMismatch => c"DNS response: message id differs from the query's",
+            Self::DnsResponseNotAResponse => c"DNS response: the message is a query",
+            Self::DnsResponseOpcodeMismatch => c"DNS response: opcode is not QUERY",
+            Self::DnsResponseQuestionCount => c"DNS response: not exactly one question",
+            Self::DnsResponseQuestionMismatch => c"DNS response: question differs from the query's",
+            Self::DnsResponseMalformedQuestion => c"DNS response: malformed question section",
+            Self::DnsResponseMalformed => c"DNS response: malformed record section",
+            Self::DnsResponseTooManyAnswers => c"DNS response: too many answers",
+            Self::DnsResponseImplausibleCounts => {
+                c"DNS response: record counts do not fit the message"
+            }
+            Self::DnsResponseCnameLoop => c"DNS response: CNAME loop",
+            Self::DnsResponseCnameChainTooLong => c"DNS response: CNAME chain too long",
+            Self::DnsResponseOther => c"DNS response: unusable",
+            Self::FetchCertificateInvalid => c"policy fetch: policy host certificate invalid",
+            Self::FetchTls => c"policy fetch: TLS failure",
+            Self::FetchTransport => c"policy fetch: no response",
+            Self::FetchHttpStatus => c"policy fetch: HTTP status is not 200",
+            Self::FetchContentType => c"policy fetch: Content-Type is not text/plain",
+            Self::FetchBodyTooLarge => c"policy fetch: body too large",
+            Self::FetchNotUtf8 => c"policy fetch: body is not UTF-8",
+            Self::FetchOther => c"policy fetch: failed",
+            Self::DiscoveryDnsTemporaryFailure => {
+                c"discovery: temporary DNS failure on the TXT record"
+            }
+            Self::DiscoveryFetchBackoff => c"discovery: fetch skipped, the same id failed recently",
+            Self::DiscoveryOther => c"discovery: failed",
+            Self::RptRecordNotTlsRpt => c"TLS-RPT record does not begin with \"v=TLSRPTv1\"",
+            Self::RptRecordTooLong => c"TLS-RPT record too long",
+            Self::RptRecordNotUtf8 => c"TLS-RPT record is not valid UTF-8",
+            Self::RptRecordExpectedDelimiter => c"TLS-RPT record: expected ';'",
+            Self::RptRecordEmptyField => c"TLS-RPT record: empty or nameless field",
+            Self::RptRecordInvalidExtensionName => c"TLS-RPT record: invalid extension name",
+            Self::RptRecordInvalidExtensionValue => c"TLS-RPT record: invalid extension value",
+            Self::RptRecordMissingRua => c"TLS-RPT record: no rua field",
+            Self::RptRecordNoUsableRua => c"TLS-RPT record: no usable rua URI (mailto: or https:)",
+            Self::RptRecordOther => c"TLS-RPT record: invalid",
+            Self::RptSelectNoRecord => c"no TLS-RPT TXT record",
+            Self::RptSelectMultipleRecords => c"more than one TLS-RPT TXT record",
+            Self::RptSelectTooManyRecords => c"TLS-RPT TXT RRset has too many records",
+            Self::RptSelectOther => c"no TLS-RPT TXT record could be selected",
+            Self::RptAggregatorUnknownPolicy => c"aggregator: unknown policy index",
+            Self::RptAggregatorTooManyPolicies => c"aggregator: too many distinct policies",
+            Self::RptAggregatorStateInvalid => c"aggregator state: invalid",
+            Self::RptAggregatorStateJsonSyntax => c"aggregator state: not JSON",
+            Self::RptInvalidIpAddress => c"not an IPv4 or IPv6 address",
+            Self::RptTimeOutOfRange => c"time out of the range of report dates",
+            Self::RptInvalidResultType => c"not a TLS-RPT result type value",
+            Self::RptAggregatorOther => c"aggregator: failed",
+            Self::RptReportTooLarge => c"TLS-RPT report too large",
+            Self::RptReportJsonSyntax => c"TLS-RPT report: not JSON",
+            Self::RptReportDeviation => c"TLS-RPT report: departs from RFC 8460 form",
+            Self::RptReportMissingMember => c"TLS-RPT report: required member missing",
+            Self::RptReportWrongType => c"TLS-RPT report: member of the wrong JSON type",
+            Self::RptReportInvalidDateTime => c"TLS-RPT report: invalid date-time",
+            Self::RptReportInvalidCount => c"TLS-RPT report: invalid count",
+            Self::RptReportTooMany => c"TLS-RPT report: array too long",
+            Self::RptReportOther => c"TLS-RPT report: invalid",
+            Self::RptDeliverNoSubmitterDomain => c"TLS-RPT report: contact-info has no domain",
+            Self::RptDeliverNoPolicyDomain => c"TLS-RPT report: no policy-domain",
+            Self::RptDeliverSeveralPolicyDomains => c"TLS-RPT report: several policy domains",
+            Self::RptDeliverInvalidDomain => c"TLS-RPT report: domain is not an A-label name",
+            Self::RptDeliverInvalidUniqueId => {
+                c"TLS-RPT file name: unique-id must be letters and digits"
+            }
+            Self::RptDeliverInvalidHeaderValue => c"TLS-RPT e-mail: invalid header value",
+            Self::RptDeliverInvalidBoundary => c"TLS-RPT e-mail: invalid MIME boundary",
+            Self::RptDeliverOther => c"TLS-RPT delivery format: cannot be built",
+            Self::RptIntakeGzip => c"TLS-RPT intake: broken gzip data",
+            Self::RptIntakeDecompressedTooLarge => c"TLS-RPT intake: decompressed report too large",
+            Self::RptIntakeZip => c"TLS-RPT intake: zip archives are not supported",
+            Self::RptIntakeEmailTooLarge => c"TLS-RPT intake: e-mail too large",
+            Self::RptIntakeNoReportPart => c"TLS-RPT intake: no report part in the e-mail",
+            Self::RptIntakeMimeTooComplex => c"TLS-RPT intake: MIME structure too complex",
+            Self::RptIntakeBase64 => c"TLS-RPT intake: base64 does not decode",
+            Self::RptIntakeUnsupportedTransferEncoding => {
+                c"TLS-RPT intake: unsupported Content-Transfer-Encoding"
+            }
+            Self::RptIntakeInvalidReader => c"TLS-RPT intake: unknown reader",
+            Self::RptIntakeOther => c"TLS-RPT intake: cannot read the report",
         }
     }
 }
@@ -399,6 +786,176 @@ impl From<&CacheEntryError> for mta_sts_status {
             CacheEntryError::TimeOutOfRange { .. } => Self::CacheTimeOutOfRange,
             CacheEntryError::InconsistentExpiry { .. } => Self::CacheInconsistentExpiry,
             _ => Self::CacheOther,
+        }
+    }
+}
+
+impl From<&RptRecordError> for mta_sts_status {
+    fn from(e: &RptRecordError) -> Self {
+        match e {
+            RptRecordError::NotTlsRpt => Self::RptRecordNotTlsRpt,
+            RptRecordError::TooLong { .. } => Self::RptRecordTooLong,
+            RptRecordError::NotUtf8 => Self::RptRecordNotUtf8,
+            RptRecordError::ExpectedDelimiter { .. } => Self::RptRecordExpectedDelimiter,
+            RptRecordError::EmptyField { .. } => Self::RptRecordEmptyField,
+            RptRecordError::InvalidExtensionName { .. } => Self::RptRecordInvalidExtensionName,
+            RptRecordError::InvalidExtensionValue { .. } => Self::RptRecordInvalidExtensionValue,
+            RptRecordError::MissingRua => Self::RptRecordMissingRua,
+            RptRecordError::NoUsableRua { .. } => Self::RptRecordNoUsableRua,
+            _ => Self::RptRecordOther,
+        }
+    }
+}
+
+impl From<&RptRecordSelectError> for mta_sts_status {
+    /// An invalid selected record gives that record's `RptRecord*` code.
+    fn from(e: &RptRecordSelectError) -> Self {
+        match e {
+            RptRecordSelectError::NoRecord => Self::RptSelectNoRecord,
+            RptRecordSelectError::MultipleRecords { .. } => Self::RptSelectMultipleRecords,
+            RptRecordSelectError::TooManyRecords { .. } => Self::RptSelectTooManyRecords,
+            RptRecordSelectError::Invalid(record) => record.into(),
+            _ => Self::RptSelectOther,
+        }
+    }
+}
+
+impl From<&AggregateError> for mta_sts_status {
+    fn from(e: &AggregateError) -> Self {
+        match e {
+            AggregateError::UnknownPolicyId => Self::RptAggregatorUnknownPolicy,
+            AggregateError::TooManyPolicies { .. } => Self::RptAggregatorTooManyPolicies,
+            AggregateError::InvalidState { .. } => Self::RptAggregatorStateInvalid,
+            _ => Self::RptAggregatorOther,
+        }
+    }
+}
+
+impl From<&ReportError> for mta_sts_status {
+    fn from(e: &ReportError) -> Self {
+        match e {
+            ReportError::TooLarge { .. } => Self::RptReportTooLarge,
+            ReportError::Json { .. } => Self::RptReportJsonSyntax,
+            ReportError::Deviation { .. } => Self::RptReportDeviation,
+            ReportError::Missing { .. } => Self::RptReportMissingMember,
+            ReportError::WrongType { .. } => Self::RptReportWrongType,
+            ReportError::InvalidDateTime { .. } => Self::RptReportInvalidDateTime,
+            ReportError::InvalidCount { .. } => Self::RptReportInvalidCount,
+            ReportError::TooMany { .. } => Self::RptReportTooMany,
+            _ => Self::RptReportOther,
+        }
+    }
+}
+
+impl From<&DeliverError> for mta_sts_status {
+    fn from(e: &DeliverError) -> Self {
+        match e {
+            DeliverError::NoSubmitterDomain { .. } => Self::RptDeliverNoSubmitterDomain,
+            DeliverError::NoPolicyDomain => Self::RptDeliverNoPolicyDomain,
+            DeliverError::SeveralPolicyDomains { .. } => Self::RptDeliverSeveralPolicyDomains,
+            DeliverError::InvalidDomain { .. } => Self::RptDeliverInvalidDomain,
+            DeliverError::InvalidUniqueId(_) => Self::RptDeliverInvalidUniqueId,
+            DeliverError::InvalidHeaderValue { .. } => Self::RptDeliverInvalidHeaderValue,
+            DeliverError::InvalidBoundary => Self::RptDeliverInvalidBoundary,
+            _ => Self::RptDeliverOther,
+        }
+    }
+}
+
+impl From<&IntakeError> for mta_sts_status {
+    /// A report that does not parse gives its `RptReport*` code.
+    fn from(e: &IntakeError) -> Self {
+        match e {
+            IntakeError::Gzip { .. } => Self::RptIntakeGzip,
+            IntakeError::DecompressedTooLarge { .. } => Self::RptIntakeDecompressedTooLarge,
+            IntakeError::Zip => Self::RptIntakeZip,
+            IntakeError::EmailTooLarge { .. } => Self::RptIntakeEmailTooLarge,
+            IntakeError::NoReportPart => Self::RptIntakeNoReportPart,
+            IntakeError::MimeTooComplex => Self::RptIntakeMimeTooComplex,
+            IntakeError::Base64 { .. } => Self::RptIntakeBase64,
+            IntakeError::UnsupportedTransferEncoding(_) => {
+                Self::RptIntakeUnsupportedTransferEncoding
+            }
+            IntakeError::Report(report) => report.into(),
+            _ => Self::RptIntakeOther,
+        }
+    }
+}
+
+impl From<&QueryError> for mta_sts_status {
+    fn from(e: &QueryError) -> Self {
+        match e {
+            QueryError::EmptyName => Self::DnsQueryEmptyName,
+            QueryError::NameTooLong { .. } => Self::DnsQueryNameTooLong,
+            QueryError::EmptyLabel { .. } => Self::DnsQueryEmptyLabel,
+            QueryError::LabelTooLong { .. } => Self::DnsQueryLabelTooLong,
+            QueryError::NotAscii { .. } => Self::DnsQueryNotAscii,
+            QueryError::InvalidChar { .. } => Self::DnsQueryInvalidChar,
+            QueryError::Encode { .. } => Self::DnsQueryEncode,
+            _ => Self::DnsQueryOther,
+        }
+    }
+}
+
+impl From<&TcpFrameError> for mta_sts_status {
+    fn from(_: &TcpFrameError) -> Self {
+        Self::DnsTcpFrameTooLong
+    }
+}
+
+impl From<&ResponseError> for mta_sts_status {
+    /// Codes 1900 to 1949 are the mismatches (`ResponseError::is_mismatch`).
+    fn from(e: &ResponseError) -> Self {
+        match e {
+            ResponseError::TooShort { .. } => Self::DnsResponseTooShort,
+            ResponseError::TooLong { .. } => Self::DnsResponseTooLong,
+            ResponseError::IdMismatch { .. } => Self::DnsResponseIdMismatch,
+            ResponseError::NotAResponse => Self::DnsResponseNotAResponse,
+            ResponseError::OpcodeMismatch { .. } => Self::DnsResponseOpcodeMismatch,
+            ResponseError::QuestionCount { .. } => Self::DnsResponseQuestionCount,
+            ResponseError::QuestionMismatch { .. } => Self::DnsResponseQuestionMismatch,
+            ResponseError::Malformed {
+                section: Section::Question,
+                ..
+            } => Self::DnsResponseMalformedQuestion,
+            ResponseError::Malformed { .. } => Self::DnsResponseMalformed,
+            ResponseError::TooManyAnswers { .. } => Self::DnsResponseTooManyAnswers,
+            ResponseError::ImplausibleCounts { .. } => Self::DnsResponseImplausibleCounts,
+            ResponseError::CnameLoop { .. } => Self::DnsResponseCnameLoop,
+            ResponseError::CnameChainTooLong => Self::DnsResponseCnameChainTooLong,
+            _ => Self::DnsResponseOther,
+        }
+    }
+}
+
+impl From<&FetchError> for mta_sts_status {
+    /// An invalid policy body gives its `Policy*` code.
+    fn from(e: &FetchError) -> Self {
+        match e {
+            FetchError::CertificateInvalid(_) => Self::FetchCertificateInvalid,
+            FetchError::Tls(_) => Self::FetchTls,
+            FetchError::Transport(_) => Self::FetchTransport,
+            FetchError::Status { .. } => Self::FetchHttpStatus,
+            FetchError::ContentType { .. } => Self::FetchContentType,
+            FetchError::BodyTooLarge { .. } => Self::FetchBodyTooLarge,
+            FetchError::NotUtf8 { .. } => Self::FetchNotUtf8,
+            FetchError::Policy(policy) => policy.into(),
+            _ => Self::FetchOther,
+        }
+    }
+}
+
+impl From<&DiscoveryError> for mta_sts_status {
+    /// A missing or unusable TXT record gives its `Select*` or `Record*` code, a failed
+    /// fetch its `Fetch*` (or `Policy*`) code.
+    fn from(e: &DiscoveryError) -> Self {
+        match e {
+            DiscoveryError::NoRecord => Self::SelectNoRecord,
+            DiscoveryError::InvalidRecord(select) => select.into(),
+            DiscoveryError::DnsTemporaryFailure => Self::DiscoveryDnsTemporaryFailure,
+            DiscoveryError::Fetch(fetch) => fetch.into(),
+            DiscoveryError::FetchBackoff(_) => Self::DiscoveryFetchBackoff,
+            _ => Self::DiscoveryOther,
         }
     }
 }
@@ -650,5 +1207,146 @@ mod tests {
             assert_eq!(mta_sts_status_str(s as u32), s.message().as_ptr());
             assert!(messages.insert(s.message()), "{s:?} shares its message");
         }
+    }
+
+    /// The TLS-RPT errors with a code of their own (`Invalid` and `Report` delegate).
+    fn rpt_errors() -> Vec<(mta_sts_status, std::ops::Range<u32>)> {
+        use tls_rpt_core::Deviation;
+        let mut all = Vec::new();
+        for e in [
+            RptRecordError::NotTlsRpt,
+            RptRecordError::TooLong {
+                len: 5000,
+                limit: 4096,
+            },
+            RptRecordError::NotUtf8,
+            RptRecordError::ExpectedDelimiter { offset: 1 },
+            RptRecordError::EmptyField { offset: 1 },
+            RptRecordError::InvalidExtensionName {
+                name: "-".into(),
+                offset: 1,
+            },
+            RptRecordError::InvalidExtensionValue {
+                name: "x".into(),
+                offset: 1,
+            },
+            RptRecordError::MissingRua,
+            RptRecordError::NoUsableRua {
+                dropped: Vec::new(),
+            },
+        ] {
+            all.push((mta_sts_status::from(&e), 3000..3100));
+        }
+        for e in [
+            RptRecordSelectError::NoRecord,
+            RptRecordSelectError::MultipleRecords { count: 2 },
+            RptRecordSelectError::TooManyRecords { limit: 64 },
+        ] {
+            all.push((mta_sts_status::from(&e), 3100..3200));
+        }
+        for e in [
+            AggregateError::UnknownPolicyId,
+            AggregateError::TooManyPolicies { limit: 1 },
+            AggregateError::InvalidState { what: "x" },
+        ] {
+            all.push((mta_sts_status::from(&e), 3200..3300));
+        }
+        let path = || String::from("policies[0]");
+        for e in [
+            ReportError::TooLarge { len: 2, limit: 1 },
+            ReportError::Json {
+                line: 1,
+                column: 1,
+                message: "x".into(),
+            },
+            ReportError::Deviation {
+                path: path(),
+                deviation: Deviation::MissingMember,
+            },
+            ReportError::Missing { path: path() },
+            ReportError::WrongType {
+                path: path(),
+                expected: "array",
+            },
+            ReportError::InvalidDateTime {
+                path: path(),
+                value: "x".into(),
+            },
+            ReportError::InvalidCount {
+                path: path(),
+                value: "-1".into(),
+            },
+            ReportError::TooMany {
+                path: path(),
+                limit: 1,
+            },
+        ] {
+            all.push((mta_sts_status::from(&e), 3300..3400));
+        }
+        for e in [
+            DeliverError::NoSubmitterDomain {
+                contact_info: "x".into(),
+            },
+            DeliverError::NoPolicyDomain,
+            DeliverError::SeveralPolicyDomains {
+                first: "a".into(),
+                other: "b".into(),
+            },
+            DeliverError::InvalidDomain {
+                what: "policy-domain",
+                value: "a b".into(),
+            },
+            DeliverError::InvalidUniqueId("-".into()),
+            DeliverError::InvalidHeaderValue { field: "To" },
+            DeliverError::InvalidBoundary,
+        ] {
+            all.push((mta_sts_status::from(&e), 3400..3500));
+        }
+        for e in [
+            IntakeError::Gzip {
+                message: "x".into(),
+            },
+            IntakeError::DecompressedTooLarge { limit: 1 },
+            IntakeError::Zip,
+            IntakeError::EmailTooLarge { len: 2, limit: 1 },
+            IntakeError::NoReportPart,
+            IntakeError::MimeTooComplex,
+            IntakeError::Base64 {
+                message: "x".into(),
+            },
+            IntakeError::UnsupportedTransferEncoding("x-uuencode".into()),
+        ] {
+            all.push((mta_sts_status::from(&e), 3500..3600));
+        }
+        all
+    }
+
+    #[test]
+    fn every_mapped_tls_rpt_error_gets_a_distinct_code_in_its_range() {
+        let mapped = rpt_errors();
+        assert_eq!(mapped.len(), 9 + 3 + 3 + 8 + 7 + 8);
+        let mut seen = std::collections::HashSet::new();
+        for (status, range) in mapped {
+            let name = format!("{status:?}");
+            assert!(range.contains(&(status as u32)), "{name} outside {range:?}");
+            assert!(!name.ends_with("Other"), "{name}");
+            assert!(seen.insert(status), "{name} used twice");
+        }
+    }
+
+    #[test]
+    fn rfc8460_s3_invalid_selected_record_and_unreadable_intake_delegate() {
+        let e = RptRecordSelectError::Invalid(RptRecordError::MissingRua);
+        assert_eq!(
+            mta_sts_status::from(&e),
+            mta_sts_status::RptRecordMissingRua
+        );
+        let e = IntakeError::Report(ReportError::Missing {
+            path: "report-id".into(),
+        });
+        assert_eq!(
+            mta_sts_status::from(&e),
+            mta_sts_status::RptReportMissingMember
+        );
     }
 }

@@ -33,8 +33,10 @@ impl mta_sts_str {
     }
 }
 
-/// Bytes given by the caller: `len` bytes at `data` (`data` may be NULL only when
-/// `len` is 0). Used for the character-strings of a TXT record.
+/// Bytes: `len` bytes at `data`, not NUL-terminated, maybe not text. Given by the
+/// caller (`data` may be NULL only when `len` is 0), e.g. the character-strings of a
+/// TXT record; or written by the library as a view (`data` never NULL), valid as long
+/// as the function that wrote it says.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct mta_sts_bytes {

@@ -118,6 +118,8 @@ fn c_api_checks_pass_under_asan_and_ubsan() {
 
 #[test]
 fn rfc8461_s4_example_mta_skips_the_unlisted_mx_under_enforce_and_reports_it() {
+    // The whole flow: engine over DNS helpers, cache round trip, delivery plan and
+    // verdicts, TLS-RPT aggregation and the report.
     let stdout = build_and_run("example_mta");
     let expected = [
         "record id: 20160831085700Z",
@@ -125,7 +127,10 @@ fn rfc8461_s4_example_mta_skips_the_unlisted_mx_under_enforce_and_reports_it() {
         "  mx: *.example.net",
         "skip mx1.attacker.example: TLS-RPT result-type validation-failure, \
          failure-reason-code mtasts-policy-mx-mismatch",
+        "after restart: cached policy, id unchanged",
+        "skip mx2.example.net: TLS-RPT result-type starttls-not-supported",
         "deliver via mail.example.com",
+        "report file: sender.example!example.com!1795824000!1795910399.json",
     ];
     for line in expected {
         assert!(
@@ -133,6 +138,14 @@ fn rfc8461_s4_example_mta_skips_the_unlisted_mx_under_enforce_and_reports_it() {
             "missing {line:?} in:\n{stdout}"
         );
     }
+    let report = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("report json: "))
+        .unwrap_or_else(|| panic!("no report in:\n{stdout}"));
+    assert!(
+        report.contains(r#""total-successful-session-count":1,"total-failure-session-count":2"#),
+        "{report}"
+    );
 }
 
 #[test]
@@ -155,11 +168,28 @@ fn header_compiles_and_links_as_cpp() {
 }
 
 #[test]
+fn rfc8460_tls_rpt_c_api_checks_pass_under_asan_and_ubsan() {
+    let stdout = build_and_run("test_rpt");
+    assert!(stdout.contains("test_rpt: all checks passed"), "{stdout}");
+}
+
+#[test]
+fn rfc8461_s3_s5_engine_dns_and_delivery_checks_pass_under_asan_and_ubsan() {
+    let stdout = build_and_run("test_engine");
+    assert!(
+        stdout.contains("test_engine: all checks passed"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn every_c_program_has_a_test_here() {
     let tested = [
         "test_api.c",
         "example_mta.c",
         "test_verify.c",
+        "test_engine.c",
+        "test_rpt.c",
         "header_cpp.cc",
     ];
     for entry in std::fs::read_dir(crate_dir().join("tests/c")).expect("tests/c") {

@@ -95,6 +95,19 @@ fn install_sh_and_the_pkg_config_file_build_a_working_program() {
     ] {
         assert!(prefix.join(file).is_file(), "{file} not installed");
     }
+    // The real file carries the SONAME (build.rs); -lmta_sts finds it through the link.
+    let soname = match env!("CARGO_PKG_VERSION_MAJOR") {
+        "0" => format!("libmta_sts.so.0.{}", env!("CARGO_PKG_VERSION_MINOR")),
+        major => format!("libmta_sts.so.{major}"),
+    };
+    assert!(
+        prefix.join("lib").join(&soname).is_file(),
+        "{soname} not installed"
+    );
+    assert_eq!(
+        std::fs::read_link(prefix.join("lib/libmta_sts.so")).ok(),
+        Some(PathBuf::from(&soname))
+    );
 
     let pc_text = std::fs::read_to_string(prefix.join("lib/pkgconfig/mta_sts.pc")).unwrap();
     assert!(

@@ -33,11 +33,18 @@ read -r -a native < <(sed -n 's/^native_static_libs=//p' "$here/../../mta_sts.pc
 [ "${#native[@]}" -gt 0 ] || { echo "valgrind.sh: no native_static_libs in mta_sts.pc.in" >&2; exit 1; }
 vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 
+# A program linked with -lmta_sts needs the library under its SONAME (build.rs) at run
+# time, as install.sh lays it out: a symlink by that name, found through the rpath.
+soname=$(readelf -d "$lib/libmta_sts.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ -n "$soname" ] || { echo "valgrind.sh: no SONAME in $lib/libmta_sts.so" >&2; exit 1; }
+mkdir "$work/lib"
+ln -s "$lib/libmta_sts.so" "$work/lib/$soname"
+
 runs=0
 for src in "$here"/*.c; do
     name=$(basename "$src" .c)
     gcc "${cflags[@]}" "$src" "$lib/libmta_sts.a" "${native[@]}" -o "$work/$name-static"
-    gcc "${cflags[@]}" "$src" -L"$lib" -lmta_sts -Wl,-rpath,"$lib" -o "$work/$name-shared"
+    gcc "${cflags[@]}" "$src" -L"$lib" -lmta_sts -Wl,-rpath,"$work/lib" -o "$work/$name-shared"
     for variant in static shared; do
         echo "valgrind.sh: $name ($variant)"
         "${vg[@]}" "$work/$name-$variant" >"$work/$name-$variant.out"
