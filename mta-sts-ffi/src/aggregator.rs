@@ -245,10 +245,7 @@ fn optional_ip(member: mta_sts_bytes) -> Result<Option<IpAddr>, mta_sts_status> 
 
 /// The TLS-RPT result type of a C result-type value.
 fn result_type(value: u32) -> Result<ResultType, mta_sts_status> {
-    let c = mta_sts_result_type::ALL
-        .into_iter()
-        .find(|t| *t as u32 == value)
-        .ok_or(mta_sts_status::RptInvalidResultType)?;
+    let c = mta_sts_result_type::from_u32(value).ok_or(mta_sts_status::RptInvalidResultType)?;
     let name = c
         .registry_str()
         .to_str()

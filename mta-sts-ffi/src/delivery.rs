@@ -3,8 +3,8 @@
 //! SPEC D16). Wraps `mta_sts_core::DeliveryPlan`.
 
 use mta_sts_core::{
-    Candidate, DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, Failure, Policy, ResultType,
-    TlsOutcome, Verdict,
+    Candidate, DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, Failure, Policy, TlsOutcome,
+    Verdict,
 };
 
 use crate::boundary::{status_boundary, value_boundary};
@@ -373,10 +373,9 @@ pub extern "C" fn mta_sts_failure_new(
         let reason_code =
             utf8(try_slice(reason_code, reason_code_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
         let out = try_out(out_failure)?;
-        let result_type = ResultType::ALL
-            .into_iter()
-            .find(|t| mta_sts_result_type::from_core(*t).is_some_and(|c| c as u32 == result_type))
-            .ok_or(mta_sts_status::UnknownEnumValue)?;
+        let result_type = mta_sts_result_type::from_u32(result_type)
+            .ok_or(mta_sts_status::UnknownEnumValue)?
+            .to_core();
         let failure = if reason_code.is_empty() {
             Failure::new(result_type)
         } else {

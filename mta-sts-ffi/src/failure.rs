@@ -75,6 +75,28 @@ impl mta_sts_result_type {
         })
     }
 
+    /// The result type a C integer names; `None` for any other number.
+    pub fn from_u32(value: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| *t as u32 == value)
+    }
+
+    /// The core result type this value stands for.
+    pub fn to_core(self) -> ResultType {
+        match self {
+            Self::StarttlsNotSupported => ResultType::StarttlsNotSupported,
+            Self::CertificateHostMismatch => ResultType::CertificateHostMismatch,
+            Self::CertificateExpired => ResultType::CertificateExpired,
+            Self::TlsaInvalid => ResultType::TlsaInvalid,
+            Self::DnssecInvalid => ResultType::DnssecInvalid,
+            Self::DaneRequired => ResultType::DaneRequired,
+            Self::CertificateNotTrusted => ResultType::CertificateNotTrusted,
+            Self::StsPolicyInvalid => ResultType::StsPolicyInvalid,
+            Self::StsWebpkiInvalid => ResultType::StsWebpkiInvalid,
+            Self::ValidationFailure => ResultType::ValidationFailure,
+            Self::StsPolicyFetchError => ResultType::StsPolicyFetchError,
+        }
+    }
+
     /// The registry string, NUL-terminated.
     pub const fn registry_str(self) -> &'static CStr {
         match self {
@@ -101,9 +123,7 @@ impl mta_sts_result_type {
 #[unsafe(no_mangle)]
 pub extern "C" fn mta_sts_result_type_str(result_type: u32) -> *const c_char {
     value_boundary(ptr::null(), || {
-        mta_sts_result_type::ALL
-            .into_iter()
-            .find(|t| *t as u32 == result_type)
+        mta_sts_result_type::from_u32(result_type)
             .map_or(ptr::null(), |t| t.registry_str().as_ptr())
     })
 }
@@ -193,7 +213,10 @@ mod tests {
             assert!(seen.insert(c), "{core:?}");
             assert_eq!(c.registry_str().to_str(), Ok(core.as_str()));
             assert_eq!(mta_sts_result_type_str(c as u32), c.registry_str().as_ptr());
+            assert_eq!(mta_sts_result_type::from_u32(c as u32), Some(c));
+            assert_eq!(c.to_core(), core);
         }
+        assert_eq!(mta_sts_result_type::from_u32(0), None);
         assert_eq!(seen.len(), mta_sts_result_type::ALL.len());
         assert!(mta_sts_result_type_str(0).is_null());
         assert!(mta_sts_result_type_str(12).is_null());

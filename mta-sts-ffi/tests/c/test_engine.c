@@ -7,31 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "mta_sts.h"
-
-static int failures = 0;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                  \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
-
-#define CHECK_STATUS(call, expected)                                         \
-    do {                                                                     \
-        mta_sts_status got_ = (call);                                        \
-        if (got_ != (expected)) {                                            \
-            fprintf(stderr, "%s:%d: %s: status %u (%s), expected %u\n",      \
-                    __FILE__, __LINE__, #call, (unsigned)got_,               \
-                    mta_sts_status_str(got_), (unsigned)(expected));         \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
-
-#define BYTES(s) (const uint8_t *)(s), strlen(s)
 
 static const uint64_t NOW = 1700000000;
 static const char *DOMAIN = "example.com";
@@ -39,11 +16,6 @@ static const char *POLICY = "version: STSv1\n"
                             "mode: enforce\n"
                             "mx: *.example.com\n"
                             "max_age: 86400\n";
-
-static int str_eq(mta_sts_str view, const char *expected) {
-    return view.data != NULL && view.len == strlen(expected) &&
-           memcmp(view.data, expected, view.len) == 0;
-}
 
 /* ---- DNS wire format built by hand (RFC 1035 §4.1) ---- */
 

@@ -8,21 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "mta_sts.h"
 
 #define NOW 1790000000u               /* 2026-09-21: everything valid */
 #define AFTER_LEAF_EXPIRY 2100000000u /* 2036: the leaf expired in 2034 */
-
-static int failures = 0;
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                  \
-            failures++;                                                      \
-        }                                                                    \
-    } while (0)
 
 typedef struct {
     uint8_t *data;
