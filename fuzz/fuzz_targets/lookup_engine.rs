@@ -13,7 +13,10 @@
 //! - a failed fetch sets a backoff of five minutes for its `id`, a successful one
 //!   clears it;
 //! - `mode: none` never enforces and is never reported;
-//! - cache entries survive the JSON round trip.
+//! - cache entries survive the JSON round trip;
+//! - two lookups of one domain started from the same cache state and applied in either
+//!   order never leave an older entry in place of one stored after they started (a
+//!   stale outcome never replaces a newer entry).
 #![no_main]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -41,10 +44,19 @@ struct Scenario {
 enum Op {
     Deliver(Lookup),
     Refresh(Lookup),
-    BeforeBounce { applied: u8, lookup: Lookup },
+    BeforeBounce {
+        applied: u8,
+        lookup: Lookup,
+    },
     Advance(Jump),
     Purge,
     Restart,
+    /// Two concurrent lookups of `first.domain`, applied in finishing order.
+    Interleave {
+        first: Lookup,
+        second: Lookup,
+        second_finishes_first: bool,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -172,6 +184,11 @@ fn run(scenario: Scenario) {
                 }
             }
             Op::Restart => restart(&mut world),
+            Op::Interleave {
+                first,
+                second,
+                second_finishes_first,
+            } => fetched_for = interleave(&mut world, first, second, second_finishes_first),
             Op::Deliver(lookup) => fetched_for = run_lookup(&mut world, Kind::Delivery, lookup),
             Op::Refresh(lookup) => fetched_for = run_lookup(&mut world, Kind::Refresh, lookup),
             Op::BeforeBounce { applied, lookup } => {
@@ -194,6 +211,51 @@ fn run(scenario: Scenario) {
         }
         assert!(world.cache.len() <= world.capacity);
     }
+}
+
+/// Runs a delivery lookup of `domain` from `cache` to its outcome with `input`'s answers.
+fn drive(world: &World, domain: &PolicyDomain, input: &Lookup) -> (Outcome, bool) {
+    let start = world.now;
+    let mut lookup = world.cache.lookup(domain, time(start));
+    let txt_at = shifted(start, input.txt_delay);
+    lookup.handle_txt(time(txt_at), txt_answer(&input.txt));
+    let fetch = FetchInput::new(&input.fetch);
+    let mut fetched = false;
+    if let Step::FetchPolicy { .. } = lookup.poll_step() {
+        fetched = validate_fetch(fetch.result(), &FetchOptions::default()).is_ok();
+        lookup.handle_fetch(time(shifted(txt_at, input.fetch_delay)), fetch.result());
+    }
+    let Step::Done(outcome) = lookup.poll_step() else {
+        panic!("lookup not done after its fetch");
+    };
+    (outcome, fetched)
+}
+
+/// Two lookups of one domain from the same cache state, applied in either order: an
+/// update never puts back an older entry over one stored after the lookups started.
+fn interleave(world: &mut World, first: Lookup, second: Lookup, swap: bool) -> Option<usize> {
+    let index = usize::from(first.domain);
+    let domain = world.domains[index].clone();
+    let seen = world.cache.get(&domain).cloned();
+    let (a, a_fetched) = drive(world, &domain, &first);
+    let (b, b_fetched) = drive(world, &domain, &second);
+    let order = if swap { [&b, &a] } else { [&a, &b] };
+    for outcome in order {
+        let before = world.cache.get(&domain).cloned();
+        world.cache.update(outcome);
+        let after = world.cache.get(&domain);
+        if let Some(before) = before.filter(|e| Some(e) != seen.as_ref()) {
+            // `before` was stored after this outcome's lookup started.
+            let after = after.unwrap_or_else(|| {
+                panic!("stale outcome {:?} removed a newer entry", outcome.reason())
+            });
+            assert!(
+                after.fetched_at() >= before.fetched_at(),
+                "stale outcome replaced a newer entry"
+            );
+        }
+    }
+    (a_fetched || b_fetched).then_some(index)
 }
 
 /// Persist and reload: export, JSON, import into a fresh cache.

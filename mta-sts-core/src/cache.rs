@@ -243,6 +243,10 @@ impl CachedPolicy {
         unix_secs(now) >= self.refresh_at_secs()
     }
 
+    pub(crate) fn fetched_at_secs(&self) -> u64 {
+        self.inner.fetched_at
+    }
+
     pub(crate) fn expires_at_secs(&self) -> u64 {
         self.inner.expires_at
     }
@@ -462,14 +466,18 @@ impl PolicyCache {
             .with_backoff(slot.and_then(|s| s.backoff.clone()))
     }
 
-    /// Applies the cache action and the backoff change of a finished lookup.
+    /// Applies the cache action and the backoff change of a finished lookup, unless
+    /// the cache meanwhile holds a newer entry for the domain than the lookup saw
+    /// ([`Outcome::may_replace`]): lookups of one domain may finish out of order.
     pub fn update(&mut self, outcome: &Outcome) {
         let domain = outcome.domain();
         let mut slot = self.take(domain).unwrap_or_default();
-        match outcome.cache_action() {
-            CacheAction::Store => slot.policy = outcome.entry().cloned(),
-            CacheAction::Remove => slot.policy = None,
-            CacheAction::Keep | CacheAction::Nothing => {}
+        if outcome.may_replace(slot.policy.as_ref()) {
+            match outcome.cache_action() {
+                CacheAction::Store => slot.policy = outcome.entry().cloned(),
+                CacheAction::Remove => slot.policy = None,
+                CacheAction::Keep | CacheAction::Nothing => {}
+            }
         }
         match outcome.backoff() {
             BackoffAction::Set(backoff) => slot.backoff = Some(backoff.clone()),
@@ -713,5 +721,70 @@ mod tests {
         );
         assert!(cache.is_empty());
         assert!(cache.by_expiry.is_empty());
+    }
+
+    fn finish(lookup: &mut PolicyLookup, txt: crate::TxtAnswer, now: u64) -> Outcome {
+        lookup.handle_txt(at(now), txt);
+        if let crate::Step::FetchPolicy { .. } = lookup.poll_step() {
+            lookup.handle_fetch(
+                at(now),
+                crate::FetchResult::Transport(crate::TransportError::Timeout),
+            );
+        }
+        match lookup.poll_step() {
+            crate::Step::Done(outcome) => outcome,
+            other => panic!("not done: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rfc8461_s5_1_a_stale_failing_lookup_never_wipes_a_newer_policy() {
+        let domain = PolicyDomain::new("a.example").unwrap();
+        let mut cache = PolicyCache::new();
+        cache.insert(entry("a.example", "1", 0, 100));
+        // Lookup A starts from the expired entry; its fetch of id 2 fails, so it
+        // says Remove. Lookup B, started at the same time, stored id 2 first.
+        let mut a = cache.lookup(&domain, at(200));
+        let b = entry("a.example", "2", 201, 86400);
+        cache.insert(b.clone());
+        let txt = crate::TxtAnswer::Records(vec![vec![b"v=STSv1; id=2".to_vec()]]);
+        let stale = finish(&mut a, txt, 202);
+        assert_eq!(stale.cache_action(), CacheAction::Remove);
+        cache.update(&stale);
+        assert_eq!(cache.get(&domain), Some(&b));
+        // Its backoff still applies.
+        assert!(cache.backoff(&domain).is_some());
+    }
+
+    #[test]
+    fn rfc8461_s5_1_an_older_fetch_never_replaces_a_newer_one() {
+        let domain = PolicyDomain::new("a.example").unwrap();
+        let mut cache = PolicyCache::new();
+        let newer = entry("a.example", "3", 500, 86400);
+        let mut slow = cache.lookup(&domain, at(100));
+        cache.insert(newer.clone());
+        slow.handle_txt(
+            at(100),
+            crate::TxtAnswer::Records(vec![vec![b"v=STSv1; id=2".to_vec()]]),
+        );
+        slow.handle_fetch(
+            at(100),
+            crate::FetchResult::Response {
+                status: 200,
+                content_type: Some("text/plain"),
+                body: TEXT.as_bytes(),
+            },
+        );
+        let crate::Step::Done(outcome) = slow.poll_step() else {
+            panic!("not done")
+        };
+        assert_eq!(outcome.cache_action(), CacheAction::Store);
+        assert!(!outcome.may_replace(Some(&newer)));
+        cache.update(&outcome);
+        assert_eq!(cache.get(&domain), Some(&newer));
+        // Applied in order, the same outcome stores.
+        let mut fresh = PolicyCache::new();
+        fresh.update(&outcome);
+        assert_eq!(fresh.get(&domain).map(CachedPolicy::id), Some("2"));
     }
 }

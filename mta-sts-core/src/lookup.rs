@@ -261,6 +261,8 @@ pub struct Outcome {
     report: Option<Failure>,
     warnings: Vec<FetchWarning>,
     bounce_check: Option<BounceCheck>,
+    /// The fetch time (Unix seconds) of the cached entry the lookup started from.
+    based_on: Option<u64>,
 }
 
 impl Outcome {
@@ -325,6 +327,49 @@ impl Outcome {
     /// that prefers to defer rather than deliver without MTA-STS tests this.
     pub fn is_temporary_failure(&self) -> bool {
         self.reason == Reason::TemporaryFailure
+    }
+
+    /// Whether [`cache_action`](Self::cache_action) may be applied to a store that
+    /// now holds `current` for this domain.
+    ///
+    /// Lookups of one domain can run concurrently, and a slow one may finish after a
+    /// faster one stored a newer policy. An outcome never replaces an entry newer than
+    /// the one its lookup started from: a `Store` applies unless `current` was fetched
+    /// later than the entry to store, a `Remove` only while `current` is not newer than
+    /// the entry the lookup saw (so a stale failing lookup cannot wipe a fresh enforce
+    /// policy). [`PolicyCache::update`](crate::PolicyCache::update) follows this rule;
+    /// a shared store checks it in the same transaction as its write.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use mta_sts_core::{CachedPolicy, PolicyDomain, PolicyLookup, Step, TxtAnswer};
+    /// let domain = PolicyDomain::new("example.com")?;
+    /// let t = |s| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+    /// let text = "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 100\n";
+    /// let old = CachedPolicy::from_parts(domain.clone(), "1", text, t(0)).unwrap();
+    /// // A lookup starts from the expired entry and fails: it says Remove...
+    /// let mut lookup = PolicyLookup::new(domain.clone(), Some(old.clone()), t(500));
+    /// lookup.handle_txt(t(500), TxtAnswer::NxDomain);
+    /// let Step::Done(stale) = lookup.poll_step() else { unreachable!() };
+    /// assert!(stale.may_replace(Some(&old)));
+    /// // ...but meanwhile another lookup stored a fresh policy, which must stay.
+    /// let fresh = CachedPolicy::from_parts(domain, "2", text, t(499)).unwrap();
+    /// assert!(!stale.may_replace(Some(&fresh)));
+    /// # Ok::<(), mta_sts_core::DomainError>(())
+    /// ```
+    pub fn may_replace(&self, current: Option<&CachedPolicy>) -> bool {
+        let Some(current) = current else {
+            return true;
+        };
+        let current = current.fetched_at_secs();
+        match self.cache_action {
+            CacheAction::Store => self
+                .entry
+                .as_ref()
+                .is_none_or(|entry| entry.fetched_at_secs() >= current),
+            CacheAction::Remove => self.based_on.is_some_and(|base| current <= base),
+            CacheAction::Keep | CacheAction::Nothing => true,
+        }
     }
 }
 
@@ -675,6 +720,7 @@ impl PolicyLookup {
             report,
             warnings: Vec::new(),
             bounce_check,
+            based_on: self.cached.as_ref().map(CachedPolicy::fetched_at_secs),
         }
     }
 }

@@ -5,10 +5,7 @@
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
 
-pub(crate) mod dns;
-pub(crate) mod https;
-pub(crate) mod pki;
-pub(crate) mod smtp;
+pub(crate) use loopback::{dns, https, pki, smtp};
 
 use std::process::Command;
 

@@ -9,7 +9,7 @@ use mta_sts_core::verify::rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// The reply to every request.
 #[derive(Clone)]
-pub(crate) struct Reply {
+pub struct Reply {
     status_line: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -18,7 +18,7 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// 200 with `Content-Type: text/plain` and `body`.
-    pub(crate) fn policy(body: &str) -> Self {
+    pub fn policy(body: &str) -> Self {
         Self {
             status_line: "HTTP/1.1 200 OK".into(),
             headers: vec![("Content-Type".into(), "text/plain".into())],
@@ -28,7 +28,7 @@ impl Reply {
     }
 
     /// `status` with a small HTML body.
-    pub(crate) fn status(status: u16, reason: &str) -> Self {
+    pub fn status(status: u16, reason: &str) -> Self {
         Self {
             status_line: format!("HTTP/1.1 {status} {reason}"),
             headers: vec![("Content-Type".into(), "text/html".into())],
@@ -38,23 +38,23 @@ impl Reply {
     }
 
     /// A 301 to `location`.
-    pub(crate) fn redirect(location: &str) -> Self {
+    pub fn redirect(location: &str) -> Self {
         Self::status(301, "Moved Permanently").header("Location", location)
     }
 
-    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self
     }
 
-    pub(crate) fn content_type(mut self, value: &str) -> Self {
+    pub fn content_type(mut self, value: &str) -> Self {
         self.headers.retain(|(n, _)| n != "Content-Type");
         self.headers.push(("Content-Type".into(), value.into()));
         self
     }
 
     /// Send the body with `Transfer-Encoding: chunked`, in chunks of 7 bytes.
-    pub(crate) fn chunked(mut self) -> Self {
+    pub fn chunked(mut self) -> Self {
         self.chunked = true;
         self
     }
@@ -87,30 +87,43 @@ impl Reply {
 }
 
 /// A running server; its thread ends with the test process.
-pub(crate) struct HttpsServer {
-    pub(crate) addr: SocketAddr,
+pub struct HttpsServer {
+    /// The listening address.
+    pub addr: SocketAddr,
+    reply: Arc<Mutex<Reply>>,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl HttpsServer {
-    pub(crate) fn start(config: Arc<ServerConfig>, reply: Reply) -> Self {
+    pub fn start(config: Arc<ServerConfig>, reply: Reply) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&requests);
+        let reply = Arc::new(Mutex::new(reply));
+        let current = Arc::clone(&reply);
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let config = Arc::clone(&config);
-                let reply = reply.clone();
+                let reply = current.lock().unwrap().clone();
                 let seen = Arc::clone(&seen);
                 thread::spawn(move || serve(stream, config, &reply, &seen));
             }
         });
-        Self { addr, requests }
+        Self {
+            addr,
+            reply,
+            requests,
+        }
+    }
+
+    /// Gives `reply` to every request from now on.
+    pub fn set_reply(&self, reply: Reply) {
+        *self.reply.lock().unwrap() = reply;
     }
 
     /// The request heads received so far.
-    pub(crate) fn requests(&self) -> Vec<String> {
+    pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 }

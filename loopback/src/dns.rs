@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 use std::thread;
 
 use hickory_proto::op::{Message, MessageType, ResponseCode};
@@ -13,25 +13,25 @@ use hickory_proto::rr::{Name, RData, Record};
 
 /// The records the responder knows, by lower-case name without the trailing dot.
 #[derive(Clone, Default)]
-pub(crate) struct Zone {
+pub struct Zone {
     records: HashMap<String, Vec<RData>>,
     truncate_udp: bool,
 }
 
 impl Zone {
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self::default()
     }
 
     /// One TXT record at `name`, made of these character-strings.
-    pub(crate) fn txt(mut self, name: &str, strings: &[&str]) -> Self {
+    pub fn txt(mut self, name: &str, strings: &[&str]) -> Self {
         let txt = TXT::from_bytes(strings.iter().map(|s| s.as_bytes()).collect());
         self.add(name, RData::TXT(txt));
         self
     }
 
     /// One MX record at `name`.
-    pub(crate) fn mx(mut self, name: &str, preference: u16, exchange: &str) -> Self {
+    pub fn mx(mut self, name: &str, preference: u16, exchange: &str) -> Self {
         let exchange = Name::from_ascii(format!("{exchange}.")).unwrap();
         self.add(name, RData::MX(MX::new(preference, exchange)));
         self
@@ -39,7 +39,7 @@ impl Zone {
 
     /// Every UDP answer that has records comes back empty with the TC bit set, so the
     /// client must ask again over TCP (RFC 7766 §5).
-    pub(crate) fn truncate_udp(mut self) -> Self {
+    pub fn truncate_udp(mut self) -> Self {
         self.truncate_udp = true;
         self
     }
@@ -85,19 +85,22 @@ impl Zone {
 }
 
 /// A running responder. Its threads end with the test process.
-pub(crate) struct DnsServer {
-    pub(crate) addr: SocketAddr,
+pub struct DnsServer {
+    /// The UDP and TCP address.
+    pub addr: SocketAddr,
+    zone: Arc<RwLock<Zone>>,
     udp_queries: Arc<AtomicUsize>,
     tcp_queries: Arc<AtomicUsize>,
 }
 
 impl DnsServer {
-    pub(crate) fn start(zone: Zone) -> Self {
+    pub fn start(zone: Zone) -> Self {
         let (udp, tcp) = bind_pair();
         let addr = udp.local_addr().unwrap();
         let udp_queries = Arc::new(AtomicUsize::new(0));
         let tcp_queries = Arc::new(AtomicUsize::new(0));
-        let zone = Arc::new(zone);
+        let zone = Arc::new(RwLock::new(zone));
+        let shared = Arc::clone(&zone);
         {
             let zone = Arc::clone(&zone);
             let count = Arc::clone(&udp_queries);
@@ -105,7 +108,8 @@ impl DnsServer {
                 let mut buf = [0u8; 4096];
                 while let Ok((len, peer)) = udp.recv_from(&mut buf) {
                     count.fetch_add(1, Ordering::SeqCst);
-                    if let Some(response) = zone.answer(&buf[..len], true) {
+                    let response = zone.read().unwrap().answer(&buf[..len], true);
+                    if let Some(response) = response {
                         let _ = udp.send_to(&response, peer);
                     }
                 }
@@ -123,21 +127,27 @@ impl DnsServer {
         }
         Self {
             addr,
+            zone: shared,
             udp_queries,
             tcp_queries,
         }
     }
 
-    pub(crate) fn udp_queries(&self) -> usize {
+    /// Answers from `zone` from now on.
+    pub fn set_zone(&self, zone: Zone) {
+        *self.zone.write().unwrap() = zone;
+    }
+
+    pub fn udp_queries(&self) -> usize {
         self.udp_queries.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn tcp_queries(&self) -> usize {
+    pub fn tcp_queries(&self) -> usize {
         self.tcp_queries.load(Ordering::SeqCst)
     }
 }
 
-fn serve_tcp(mut stream: TcpStream, zone: &Zone, count: &AtomicUsize) {
+fn serve_tcp(mut stream: TcpStream, zone: &RwLock<Zone>, count: &AtomicUsize) {
     loop {
         let mut len = [0u8; 2];
         if stream.read_exact(&mut len).is_err() {
@@ -148,7 +158,8 @@ fn serve_tcp(mut stream: TcpStream, zone: &Zone, count: &AtomicUsize) {
             return;
         }
         count.fetch_add(1, Ordering::SeqCst);
-        let Some(response) = zone.answer(&request, false) else {
+        let response = zone.read().unwrap().answer(&request, false);
+        let Some(response) = response else {
             return;
         };
         let mut framed = (response.len() as u16).to_be_bytes().to_vec();
@@ -172,6 +183,6 @@ fn bind_pair() -> (UdpSocket, TcpListener) {
 
 /// A resolver address that receives queries and never answers. Keep the socket alive
 /// for the duration of the test.
-pub(crate) fn silent_resolver() -> UdpSocket {
+pub fn silent_resolver() -> UdpSocket {
     UdpSocket::bind("127.0.0.1:0").unwrap()
 }

@@ -1,6 +1,7 @@
 //! A test CA (rcgen) and server configurations with its certificates.
 
 use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,13 +13,13 @@ use rcgen::{
 };
 
 /// A CA whose certificate is written as PEM for `--ca-file`.
-pub(crate) struct Ca {
+pub struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
     pem_path: PathBuf,
 }
 
 impl Ca {
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         static SERIAL: AtomicUsize = AtomicUsize::new(0);
         let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -31,7 +32,7 @@ impl Ca {
         );
         params.distinguished_name = name;
         let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
-        let pem_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        let pem_path = std::env::temp_dir().join(format!(
             "mta-sts-test-ca-{}-{}.pem",
             std::process::id(),
             serial
@@ -40,17 +41,17 @@ impl Ca {
         Self { issuer, pem_path }
     }
 
-    pub(crate) fn pem_path(&self) -> &Path {
+    pub fn pem_path(&self) -> &Path {
         &self.pem_path
     }
 
     /// A server configuration with a certificate for `hosts`, valid now.
-    pub(crate) fn server(&self, hosts: &[&str]) -> Arc<ServerConfig> {
+    pub fn server(&self, hosts: &[&str]) -> Arc<ServerConfig> {
         self.server_with(hosts, |_| {})
     }
 
     /// A server configuration with a certificate for `hosts` that expired in 2021.
-    pub(crate) fn expired_server(&self, hosts: &[&str]) -> Arc<ServerConfig> {
+    pub fn expired_server(&self, hosts: &[&str]) -> Arc<ServerConfig> {
         self.server_with(hosts, |params| {
             params.not_before = date_time_ymd(2020, 1, 1);
             params.not_after = date_time_ymd(2021, 1, 1);

@@ -8,13 +8,13 @@ use std::thread;
 use mta_sts_core::verify::rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 /// A running server; its thread ends with the test process.
-pub(crate) struct SmtpServer {
-    pub(crate) addr: SocketAddr,
+pub struct SmtpServer {
+    pub addr: SocketAddr,
 }
 
 impl SmtpServer {
     /// Offers STARTTLS with `tls`, or does not offer it when `tls` is `None`.
-    pub(crate) fn start(tls: Option<Arc<ServerConfig>>) -> Self {
+    pub fn start(tls: Option<Arc<ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         thread::spawn(move || {
