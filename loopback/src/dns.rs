@@ -16,6 +16,7 @@ use hickory_proto::rr::{Name, RData, Record};
 pub struct Zone {
     records: HashMap<String, Vec<RData>>,
     truncate_udp: bool,
+    ttl: Option<u32>,
 }
 
 impl Zone {
@@ -34,6 +35,12 @@ impl Zone {
     pub fn mx(mut self, name: &str, preference: u16, exchange: &str) -> Self {
         let exchange = Name::from_ascii(format!("{exchange}.")).unwrap();
         self.add(name, RData::MX(MX::new(preference, exchange)));
+        self
+    }
+
+    /// The TTL of every answer (default 300 s); 0 for a resolver that must not cache.
+    pub fn ttl(mut self, secs: u32) -> Self {
+        self.ttl = Some(secs);
         self
     }
 
@@ -73,7 +80,7 @@ impl Zone {
                     for rdata in wanted {
                         message.add_answer(Record::from_rdata(
                             query.name.clone(),
-                            300,
+                            self.ttl.unwrap_or(300),
                             rdata.clone(),
                         ));
                     }

@@ -13,8 +13,6 @@ use std::time::SystemTime;
 
 use mta_sts_core::dns::{DnsAnswer, QueryType};
 use mta_sts_core::limits::MAX_POLICY_BODY_LEN;
-use mta_sts_core::verify::pki_types::CertificateDer;
-use mta_sts_core::verify::pki_types::pem::PemObject;
 use mta_sts_core::verify::rustls::RootCertStore;
 use mta_sts_core::verify::{Enforcement, policy_host_client_config, policy_host_name};
 use mta_sts_core::{
@@ -689,19 +687,8 @@ fn joined(strings: &[Vec<u8>]) -> String {
 /// Only the certificates of `path` (PEM) as trust anchors.
 fn load_roots(path: &Path) -> Result<RootCertStore, String> {
     let shown = path.display();
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| format!("cannot read --ca-file {shown}: {e}"))?;
-    let mut store = RootCertStore::empty();
-    for cert in certs {
-        let cert = cert.map_err(|e| format!("--ca-file {shown}: {e}"))?;
-        store
-            .add(cert)
-            .map_err(|e| format!("--ca-file {shown}: unusable CA certificate: {e}"))?;
-    }
-    if store.is_empty() {
-        return Err(format!("--ca-file {shown} holds no CERTIFICATE block"));
-    }
-    Ok(store)
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read --ca-file {shown}: {e}"))?;
+    mta_sts_core::verify::roots_from_pem(&pem).map_err(|e| format!("--ca-file {shown}: {e}"))
 }
 
 /// The human form: a heading, one marked line per finding, a one-line verdict.

@@ -358,17 +358,24 @@ impl Outcome {
     /// # Ok::<(), mta_sts_core::DomainError>(())
     /// ```
     pub fn may_replace(&self, current: Option<&CachedPolicy>) -> bool {
-        let Some(current) = current else {
-            return true;
-        };
-        let current = current.fetched_at_secs();
+        match (current, self.replaces_until()) {
+            (None, _) => true,
+            (Some(current), Some(until)) => current.fetched_at() <= until,
+            (Some(_), None) => false,
+        }
+    }
+
+    /// The same rule for a store that compares and writes on its own side (a Redis
+    /// script, an SQL `WHERE`): this outcome may replace a stored entry fetched at or
+    /// before the returned time, and where it is `None` only an empty slot. An outcome
+    /// whose [`cache_action`](Self::cache_action) writes nothing replaces anything.
+    pub fn replaces_until(&self) -> Option<SystemTime> {
         match self.cache_action {
-            CacheAction::Store => self
-                .entry
-                .as_ref()
-                .is_none_or(|entry| entry.fetched_at_secs() >= current),
-            CacheAction::Remove => self.based_on.is_some_and(|base| current <= base),
-            CacheAction::Keep | CacheAction::Nothing => true,
+            CacheAction::Store => self.entry.as_ref().map(CachedPolicy::fetched_at),
+            CacheAction::Remove => self.based_on.map(crate::cache::system_time),
+            CacheAction::Keep | CacheAction::Nothing => {
+                Some(crate::cache::system_time(limits::MAX_UNIX_TIME_SECS))
+            }
         }
     }
 }

@@ -530,6 +530,43 @@ pub fn policy_host_client_config(roots: Arc<RootCertStore>) -> Result<ClientConf
         .with_no_client_auth())
 }
 
+/// Why [`roots_from_pem`] refused a PEM file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PemRootsError {
+    /// The text is not PEM.
+    #[error("not PEM: {0}")]
+    Pem(String),
+    /// A certificate cannot be a trust anchor.
+    #[error("unusable CA certificate: {0}")]
+    Unusable(String),
+    /// No `CERTIFICATE` block.
+    #[error("no CERTIFICATE block")]
+    Empty,
+}
+
+/// The `CERTIFICATE` blocks of a PEM text as trust anchors: extra CAs for private
+/// policy hosts and for tests. Other blocks are skipped; no certificate at all is an
+/// error, so a wrong file is noticed.
+///
+/// ```
+/// assert!(mta_sts_core::verify::roots_from_pem(b"not pem").is_err());
+/// ```
+pub fn roots_from_pem(pem: &[u8]) -> Result<RootCertStore, PemRootsError> {
+    use rustls_pki_types::pem::PemObject;
+    let mut store = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| PemRootsError::Pem(e.to_string()))?;
+        store
+            .add(cert)
+            .map_err(|e| PemRootsError::Unusable(e.to_string()))?;
+    }
+    if store.is_empty() {
+        return Err(PemRootsError::Empty);
+    }
+    Ok(store)
+}
+
 /// Mozilla's root store (from the `webpki-roots` crate), as a rustls [`RootCertStore`].
 ///
 /// This is the "web-browser-like trust store" RFC 8461 §3.3 and §4.2 expect. It is

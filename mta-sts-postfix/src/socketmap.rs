@@ -104,6 +104,20 @@ pub enum Frame<'a> {
 /// # Ok::<(), mta_sts_postfix::socketmap::FrameError>(())
 /// ```
 pub fn parse_request(buf: &[u8], max_len: usize) -> Result<Frame<'_>, FrameError> {
+    Ok(match parse_netstring(buf, max_len)? {
+        None => Frame::Incomplete,
+        Some((data, len)) => match request(data) {
+            Ok(request) => Frame::Request { request, len },
+            Err(error) => Frame::Invalid { error, len },
+        },
+    })
+}
+
+/// The payload of the netstring at the front of `buf` and the whole frame's length,
+/// or `None` until it is complete; payloads over `max_len` are refused from the
+/// length digits alone. [`parse_request`] is this plus the request syntax; a client
+/// reads replies with it.
+pub fn parse_netstring(buf: &[u8], max_len: usize) -> Result<Option<(&[u8], usize)>, FrameError> {
     let mut payload_len: usize = 0;
     let mut digits = 0;
     for (offset, &byte) in buf.iter().enumerate() {
@@ -120,23 +134,19 @@ pub fn parse_request(buf: &[u8], max_len: usize) -> Result<Frame<'_>, FrameError
             _ => return Err(FrameError::BadLength { byte, offset }),
         }
     }
-    Ok(Frame::Incomplete)
+    Ok(None)
 }
 
-/// The frame whose payload of `len` bytes starts at `start`.
-fn payload(buf: &[u8], start: usize, len: usize) -> Result<Frame<'_>, FrameError> {
+/// The payload of `len` bytes that starts at `start`, and the frame's end.
+fn payload(buf: &[u8], start: usize, len: usize) -> Result<Option<(&[u8], usize)>, FrameError> {
     let end = start + len;
     let (Some(data), Some(&comma)) = (buf.get(start..end), buf.get(end)) else {
-        return Ok(Frame::Incomplete);
+        return Ok(None);
     };
     if comma != b',' {
         return Err(FrameError::MissingComma { found: comma });
     }
-    let len = end + 1;
-    Ok(match request(data) {
-        Ok(request) => Frame::Request { request, len },
-        Err(error) => Frame::Invalid { error, len },
-    })
+    Ok(Some((data, end + 1)))
 }
 
 fn request(data: &[u8]) -> Result<Request<'_>, RequestError> {
@@ -163,6 +173,28 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// Reads a reply payload (what a server sent inside the netstring); `None` when it
+    /// has no known status word.
+    ///
+    /// ```
+    /// use mta_sts_postfix::Reply;
+    /// assert_eq!(Reply::parse("NOTFOUND "), Some(Reply::NotFound));
+    /// assert_eq!(Reply::parse("OK secure"), Some(Reply::Ok("secure".into())));
+    /// assert_eq!(Reply::parse("MAYBE"), None);
+    /// ```
+    pub fn parse(payload: &str) -> Option<Self> {
+        let (status, text) = payload.split_once(' ').unwrap_or((payload, ""));
+        let text = text.to_owned();
+        Some(match status {
+            "OK" => Self::Ok(text),
+            "NOTFOUND" => Self::NotFound,
+            "TEMP" => Self::Temp(text),
+            "TIMEOUT" => Self::Timeout(text),
+            "PERM" => Self::Perm(text),
+            _ => return None,
+        })
+    }
+
     /// Appends the reply as one netstring to `out`. A reason is cleaned of control
     /// characters; a reply over [`MAX_REPLY_LEN`] (which Postfix would refuse) becomes
     /// `TEMP reply too long`.

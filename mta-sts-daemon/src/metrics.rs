@@ -1,0 +1,162 @@
+//! Prometheus metrics, served on an optional HTTP listener at `/metrics`.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+type Labels<const N: usize> = [(&'static str, &'static str); N];
+
+/// Every metric the daemon keeps.
+pub struct Metrics {
+    registry: Registry,
+    /// Answers by profile-independent kind (`ok`, `notfound`, `temp`, `perm`).
+    pub replies: Family<Labels<1>, Counter>,
+    /// Where an answer came from: `memory`, `store`, `negative`, `lookup`, `deadline`.
+    pub sources: Family<Labels<1>, Counter>,
+    /// Finished lookups by the engine's reason.
+    pub lookups: Family<Labels<1>, Counter>,
+    /// Policy fetches by result (`ok` or the TLS-RPT result type).
+    pub fetches: Family<Labels<1>, Counter>,
+    /// Proactive refreshes by result (`ok`, `failed`).
+    pub refreshes: Family<Labels<1>, Counter>,
+    /// Store operations that failed.
+    pub store_errors: Counter,
+    /// Connections closed for broken framing.
+    pub framing_errors: Counter,
+    /// Open socketmap connections.
+    pub connections: Gauge,
+    /// Domains held in memory.
+    pub cached_domains: Gauge,
+    /// Seconds from request to answer.
+    pub latency: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Registers every metric.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("mta_stsd");
+        let m = Self {
+            replies: Family::default(),
+            sources: Family::default(),
+            lookups: Family::default(),
+            fetches: Family::default(),
+            refreshes: Family::default(),
+            store_errors: Counter::default(),
+            framing_errors: Counter::default(),
+            connections: Gauge::default(),
+            cached_domains: Gauge::default(),
+            latency: Histogram::new([
+                0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10.0,
+            ]),
+            registry: Registry::default(),
+        };
+        registry.register("replies", "Socketmap answers by status", m.replies.clone());
+        registry.register(
+            "answer_sources",
+            "Where answers came from",
+            m.sources.clone(),
+        );
+        registry.register(
+            "lookups",
+            "Finished policy lookups by reason",
+            m.lookups.clone(),
+        );
+        registry.register("fetches", "Policy fetches by result", m.fetches.clone());
+        registry.register(
+            "refreshes",
+            "Proactive refreshes by result",
+            m.refreshes.clone(),
+        );
+        registry.register(
+            "store_errors",
+            "Failed store operations",
+            m.store_errors.clone(),
+        );
+        registry.register(
+            "framing_errors",
+            "Connections closed for broken netstrings",
+            m.framing_errors.clone(),
+        );
+        registry.register(
+            "connections",
+            "Open socketmap connections",
+            m.connections.clone(),
+        );
+        registry.register(
+            "cached_domains",
+            "Domains held in memory",
+            m.cached_domains.clone(),
+        );
+        registry.register(
+            "reply_seconds",
+            "Time from request to answer",
+            m.latency.clone(),
+        );
+        Self { registry, ..m }
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Serves `/metrics` on `addr` until `shutdown` turns true.
+pub async fn serve(
+    metrics: Arc<Metrics>,
+    addr: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    tracing::info!(%addr, "metrics listening");
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = shutdown.changed() => return Ok(()),
+        };
+        let metrics = Arc::clone(&metrics);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+                let metrics = Arc::clone(&metrics);
+                async move {
+                    let response = if request.uri().path() == "/metrics" {
+                        Response::builder()
+                            .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                            .body(Full::new(Bytes::from(metrics.render())))
+                    } else {
+                        Response::builder()
+                            .status(404)
+                            .body(Full::new(Bytes::from_static(b"see /metrics\n")))
+                    };
+                    Ok::<_, Infallible>(response.unwrap_or_default())
+                }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .header_read_timeout(std::time::Duration::from_secs(10))
+                .serve_connection(io, service);
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), conn).await;
+        });
+    }
+}

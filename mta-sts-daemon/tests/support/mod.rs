@@ -1,0 +1,191 @@
+//! A daemon on loopback with its own DNS responder, policy hosts and test CA, and a
+//! socketmap client.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use loopback::dns::{DnsServer, Zone};
+use loopback::https::{HttpsServer, Reply as HttpReply};
+use loopback::pki::Ca;
+use mta_sts_daemon::Daemon;
+use mta_sts_daemon::config::{Config, Overrides};
+use mta_sts_postfix::socketmap::{MAX_REPLY_LEN, Reply, parse_netstring};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub(crate) const ENFORCE: &str =
+    "version: STSv1\nmode: enforce\nmx: mx1.enforce.test\nmx: *.mx.enforce.test\nmax_age: 86400\n";
+
+/// The policy text of `mode` with one `mx`.
+pub(crate) fn policy(mode: &str, mx: &str) -> String {
+    format!("version: STSv1\nmode: {mode}\nmx: {mx}\nmax_age: 86400\n")
+}
+
+/// DNS, policy hosts and a CA for a few domains.
+pub(crate) struct World {
+    pub(crate) ca: Ca,
+    pub(crate) dns: DnsServer,
+    records: BTreeMap<String, String>,
+    pub(crate) hosts: BTreeMap<String, HttpsServer>,
+}
+
+impl World {
+    /// `sites`: (domain, TXT id, policy body; `None` for no policy host).
+    pub(crate) fn new(sites: &[(&str, &str, Option<&str>)]) -> Self {
+        let ca = Ca::new();
+        let mut records = BTreeMap::new();
+        let mut hosts = BTreeMap::new();
+        for (domain, id, body) in sites {
+            records.insert((*domain).to_owned(), format!("v=STSv1; id={id};"));
+            if let Some(body) = body {
+                let host = format!("mta-sts.{domain}");
+                let server = HttpsServer::start(ca.server(&[&host]), HttpReply::policy(body));
+                hosts.insert((*domain).to_owned(), server);
+            }
+        }
+        let dns = DnsServer::start(Zone::new());
+        let world = Self {
+            ca,
+            dns,
+            records,
+            hosts,
+        };
+        world.publish();
+        world
+    }
+
+    fn publish(&self) {
+        // TTL 0: the daemon's resolver must see every change at once.
+        let mut zone = Zone::new().ttl(0);
+        for (domain, record) in &self.records {
+            zone = zone.txt(&format!("_mta-sts.{domain}"), &[record]).mx(
+                domain,
+                10,
+                &format!("mx1.{domain}"),
+            );
+        }
+        self.dns.set_zone(zone);
+    }
+
+    /// Changes (or with `None` removes) the TXT record of `domain`.
+    pub(crate) fn set_record(&mut self, domain: &str, record: Option<&str>) {
+        match record {
+            Some(r) => self.records.insert(domain.to_owned(), r.to_owned()),
+            None => self.records.remove(domain),
+        };
+        self.publish();
+    }
+
+    pub(crate) fn set_policy(&self, domain: &str, reply: HttpReply) {
+        self.hosts[domain].set_reply(reply);
+    }
+
+    /// Policy fetches `domain`'s host has seen.
+    pub(crate) fn fetches(&self, domain: &str) -> usize {
+        self.hosts[domain].requests().len()
+    }
+
+    /// The daemon's command-line overrides for this world, with `state`.
+    pub(crate) fn overrides(&self, state: &std::path::Path) -> Overrides {
+        Overrides {
+            listen: vec!["127.0.0.1:0".into()],
+            state_dir: Some(state.to_owned()),
+            resolver: Some(self.dns.addr.to_string()),
+            ca_file: Some(self.ca.pem_path().to_owned()),
+            connect_to: self
+                .hosts
+                .iter()
+                .map(|(d, s)| format!("mta-sts.{d}:443:{}", s.addr))
+                .collect(),
+            ..Overrides::default()
+        }
+    }
+}
+
+/// A running daemon.
+pub(crate) struct Running {
+    pub(crate) addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    pub(crate) async fn start(toml: &str, overrides: &Overrides) -> Self {
+        let config = Config::from_toml(toml, overrides).expect("config");
+        let daemon = Daemon::start(config).await.expect("daemon starts");
+        let addr = daemon.tcp_addrs()[0];
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(daemon.serve(stopped));
+        Self { addr, stop, task }
+    }
+
+    /// Stops it and waits until it has.
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(true);
+        tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .expect("stops")
+            .unwrap();
+    }
+
+    pub(crate) async fn connect(&self) -> Client {
+        Client {
+            stream: TcpStream::connect(self.addr).await.unwrap(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// One request on a new connection.
+    pub(crate) async fn ask(&self, name: &str, key: &str) -> Reply {
+        self.connect().await.ask(name, key).await
+    }
+}
+
+/// A socketmap client connection.
+pub(crate) struct Client {
+    pub(crate) stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+pub(crate) fn frame(payload: &str) -> Vec<u8> {
+    format!("{}:{payload},", payload.len()).into_bytes()
+}
+
+impl Client {
+    pub(crate) async fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// The next reply, or `None` when the daemon closed the connection.
+    pub(crate) async fn reply(&mut self) -> Option<Reply> {
+        loop {
+            if let Some((payload, len)) = parse_netstring(&self.buf, MAX_REPLY_LEN).unwrap() {
+                let reply = Reply::parse(std::str::from_utf8(payload).unwrap()).unwrap();
+                self.buf.drain(..len);
+                return Some(reply);
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tokio::time::timeout(Duration::from_secs(30), self.stream.read(&mut chunk))
+                .await
+                .expect("reply within 30 s")
+                .unwrap_or(0);
+            if n == 0 {
+                return None;
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    pub(crate) async fn ask(&mut self, name: &str, key: &str) -> Reply {
+        self.send(&frame(&format!("{name} {key}"))).await;
+        self.reply().await.expect("a reply")
+    }
+}
+
+pub(crate) fn secure(matches: &str) -> Reply {
+    Reply::Ok(format!("secure match={matches} servername=hostname"))
+}
