@@ -15,8 +15,8 @@
 //! - `mode: none` never enforces and is never reported;
 //! - cache entries survive the JSON round trip;
 //! - two lookups of one domain started from the same cache state and applied in either
-//!   order never leave an older entry in place of one stored after they started (a
-//!   stale outcome never replaces a newer entry).
+//!   order never leave an older entry in place of one stored after they started with
+//!   a later fetch time (a stale outcome never replaces a newer entry).
 #![no_main]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -244,8 +244,14 @@ fn interleave(world: &mut World, first: Lookup, second: Lookup, swap: bool) -> O
         let before = world.cache.get(&domain).cloned();
         world.cache.update(outcome);
         let after = world.cache.get(&domain);
-        if let Some(before) = before.filter(|e| Some(e) != seen.as_ref()) {
-            // `before` was stored after this outcome's lookup started.
+        // `before` was stored after this outcome's lookup started, with a later fetch
+        // time than what the lookup saw (with the clock stepped back, fetch times
+        // cannot tell which is newer, and the rule does not promise anything).
+        let newer = |e: &CachedPolicy| {
+            seen.as_ref()
+                .is_none_or(|s| e.fetched_at() > s.fetched_at())
+        };
+        if let Some(before) = before.filter(newer) {
             let after = after.unwrap_or_else(|| {
                 panic!("stale outcome {:?} removed a newer entry", outcome.reason())
             });

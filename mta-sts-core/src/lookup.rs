@@ -333,11 +333,11 @@ impl Outcome {
     /// now holds `current` for this domain.
     ///
     /// Lookups of one domain can run concurrently, and a slow one may finish after a
-    /// faster one stored a newer policy. An outcome never replaces an entry newer than
-    /// the one its lookup started from: a `Store` applies unless `current` was fetched
-    /// later than the entry to store, a `Remove` only while `current` is not newer than
-    /// the entry the lookup saw (so a stale failing lookup cannot wipe a fresh enforce
-    /// policy). [`PolicyCache::update`](crate::PolicyCache::update) follows this rule;
+    /// faster one stored a newer policy. An outcome never replaces an entry stored
+    /// after its lookup started: a `Store` applies while `current` is not newer than
+    /// both the entry the lookup saw and the entry to store, a `Remove` only while
+    /// `current` is not newer than the entry the lookup saw (so a stale failing lookup
+    /// cannot wipe a fresh enforce policy). [`PolicyCache::update`](crate::PolicyCache::update) follows this rule;
     /// a shared store checks it in the same transaction as its write.
     ///
     /// ```
@@ -371,7 +371,13 @@ impl Outcome {
     /// whose [`cache_action`](Self::cache_action) writes nothing replaces anything.
     pub fn replaces_until(&self) -> Option<SystemTime> {
         match self.cache_action {
-            CacheAction::Store => self.entry.as_ref().map(CachedPolicy::fetched_at),
+            // What the lookup started from, or anything not newer than its own fetch
+            // (a clock stepped back makes a fresh fetch look older than the entry it
+            // replaces, which it still must).
+            CacheAction::Store => {
+                let fetched = self.entry.as_ref().map(CachedPolicy::fetched_at_secs);
+                fetched.max(self.based_on).map(crate::cache::system_time)
+            }
             CacheAction::Remove => self.based_on.map(crate::cache::system_time),
             CacheAction::Keep | CacheAction::Nothing => {
                 Some(crate::cache::system_time(limits::MAX_UNIX_TIME_SECS))

@@ -122,6 +122,10 @@ pub fn parse_netstring(buf: &[u8], max_len: usize) -> Result<Option<(&[u8], usiz
     let mut digits = 0;
     for (offset, &byte) in buf.iter().enumerate() {
         match byte {
+            // A leading zero only in "0:" (the netstring definition).
+            b'0'..=b'9' if digits == 1 && payload_len == 0 => {
+                return Err(FrameError::BadLength { byte, offset });
+            }
             b'0'..=b'9' => {
                 payload_len = payload_len
                     .checked_mul(10)
@@ -294,6 +298,10 @@ mod tests {
                 byte: b' ',
                 offset: 1
             })
+        );
+        assert_eq!(
+            one(b"09:postfix a,"),
+            Err(FrameError::BadLength { byte: b'9', offset: 1 })
         );
         assert_eq!(
             one(b"3:abc;"),
