@@ -154,6 +154,7 @@ pub async fn serve(
             });
             let io = hyper_util::rt::TokioIo::new(stream);
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(std::time::Duration::from_secs(10))
                 .serve_connection(io, service);
             let _ = tokio::time::timeout(std::time::Duration::from_secs(30), conn).await;

@@ -327,7 +327,7 @@ impl Service {
                 continue;
             }
             let claim = Duration::from_secs(FETCH_RETRY_BACKOFF_SECS);
-            match self.store.claim_refresh(&domain, claim).await {
+            match self.store.claim_refresh(&entry, claim).await {
                 Ok(true) => {}
                 Ok(false) => {
                     lock(&self.refreshing).remove(&domain);

@@ -97,16 +97,16 @@ impl Store {
         }
     }
 
-    /// Whether this node refreshes `domain` now: always on SQLite; on Redis, the first
-    /// node to ask in each `interval`.
+    /// Whether this node refreshes the due `entry` now: always on SQLite; on Redis, the
+    /// first node to ask, and again only after `interval` if the policy did not change.
     pub async fn claim_refresh(
         &self,
-        domain: &PolicyDomain,
+        entry: &CachedPolicy,
         interval: Duration,
     ) -> Result<bool, StoreError> {
         match self {
             Self::Sqlite(_) => Ok(true),
-            Self::Redis(s) => s.claim_refresh(domain, interval).await,
+            Self::Redis(s) => s.claim_refresh(entry, interval).await,
         }
     }
 

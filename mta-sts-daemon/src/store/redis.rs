@@ -4,7 +4,8 @@
 //!   `CachedPolicy` record), expiring with the policy (`EXPIREAT`), so Redis never
 //!   keeps a dead policy.
 //! - `mta-stsd:refresh`: a sorted set of domains by refresh time, for the refresher.
-//! - `mta-stsd:claim:<domain>`: `SET NX EX`, so one node refreshes a domain per interval.
+//! - `mta-stsd:claim:<domain>:<refresh_at>`: `SET NX EX`, so one node refreshes each
+//!   due policy (a failed refresh is retried by any node after the claim expires).
 //!
 //! Writes go through one Lua script that compares the stored `fetched_at` with the
 //! outcome's `Outcome::replaces_until` and writes in the same step: two nodes can
@@ -156,12 +157,16 @@ impl RedisStore {
 
     pub(super) async fn claim_refresh(
         &self,
-        domain: &PolicyDomain,
+        entry: &CachedPolicy,
         interval: Duration,
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn.clone();
         let claimed: Option<String> = redis::cmd("SET")
-            .arg(format!("mta-stsd:claim:{}", domain.as_str()))
+            .arg(format!(
+                "mta-stsd:claim:{}:{}",
+                entry.domain().as_str(),
+                secs(entry.refresh_at())
+            ))
             .arg(std::process::id())
             .arg("NX")
             .arg("EX")

@@ -189,3 +189,78 @@ impl Client {
 pub(crate) fn secure(matches: &str) -> Reply {
     Reply::Ok(format!("secure match={matches} servername=hostname"))
 }
+
+/// Puts a policy fetched at `fetched_at` into `store`, as a lookup at that time would.
+pub(crate) async fn seed(
+    store: &mta_sts_daemon::store::Store,
+    domain: &str,
+    id: &str,
+    text: &str,
+    fetched_at: std::time::SystemTime,
+) {
+    use mta_sts_core::{FetchResult, PolicyDomain, PolicyLookup, Step, TxtAnswer};
+    let mut lookup = PolicyLookup::new(PolicyDomain::new(domain).unwrap(), None, fetched_at);
+    lookup.handle_txt(
+        fetched_at,
+        TxtAnswer::Records(vec![vec![format!("v=STSv1; id={id};").into_bytes()]]),
+    );
+    lookup.handle_fetch(
+        fetched_at,
+        FetchResult::Response {
+            status: 200,
+            content_type: Some("text/plain"),
+            body: text.as_bytes(),
+        },
+    );
+    let Step::Done(outcome) = lookup.poll_step() else {
+        panic!("seed lookup not done")
+    };
+    store.apply(&outcome).await.expect("seeded");
+}
+
+/// A private `redis-server` on a free loopback port, stopped on drop.
+pub(crate) struct RedisServer {
+    pub(crate) url: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    pub(crate) fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot run redis-server ({e}): install it (Debian: apt-get install redis-server); bash .ci/test installs it")
+            });
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            url: format!("redis://127.0.0.1:{port}/0"),
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
