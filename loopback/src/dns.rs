@@ -17,6 +17,7 @@ pub struct Zone {
     records: HashMap<String, Vec<RData>>,
     truncate_udp: bool,
     ttl: Option<u32>,
+    authenticated: bool,
 }
 
 impl Zone {
@@ -35,6 +36,26 @@ impl Zone {
     pub fn mx(mut self, name: &str, preference: u16, exchange: &str) -> Self {
         let exchange = Name::from_ascii(format!("{exchange}.")).unwrap();
         self.add(name, RData::MX(MX::new(preference, exchange)));
+        self
+    }
+
+    /// One TLSA record (DANE-EE, SPKI, SHA-256 of `digest`) at `name`.
+    pub fn tlsa(mut self, name: &str, digest: &[u8; 32]) -> Self {
+        use hickory_proto::rr::rdata::tlsa::{CertUsage, Matching, Selector, TLSA};
+        let tlsa = TLSA::new(
+            CertUsage::DaneEe,
+            Selector::Spki,
+            Matching::Sha256,
+            digest.to_vec(),
+        );
+        self.add(name, RData::TLSA(tlsa));
+        self
+    }
+
+    /// Sets the AD bit in every answer, as a DNSSEC-validating resolver does for
+    /// secure data.
+    pub fn authenticated(mut self, on: bool) -> Self {
+        self.authenticated = on;
         self
     }
 
@@ -64,6 +85,7 @@ impl Zone {
         let mut message = Message::from_vec(request).ok()?;
         message.metadata.message_type = MessageType::Response;
         message.metadata.recursion_available = true;
+        message.metadata.authentic_data = self.authenticated;
         let query = message.queries.first()?.clone();
         let name = query.name.to_ascii();
         let key = name.trim_end_matches('.').to_ascii_lowercase();

@@ -102,6 +102,10 @@ pub struct Profile {
     /// MTA-STS when DNS fails with nothing cached, or when a published policy cannot be
     /// fetched at first contact. RFC 8461 reads "deliver"; this is stricter.
     pub fail_closed: bool,
+    /// Answer `dane-only` instead of an MTA-STS policy when every MX host of the
+    /// domain has TLSA records the resolver marks DNSSEC-authenticated (RFC 8461 §2:
+    /// DANE takes precedence). Needs a validating resolver.
+    pub dane: bool,
 }
 
 impl Default for Profile {
@@ -110,6 +114,7 @@ impl Default for Profile {
             tlsrpt: false,
             testing: TestingReply::Notfound,
             fail_closed: false,
+            dane: false,
         }
     }
 }
@@ -454,6 +459,11 @@ impl Config {
         Ok(config)
     }
 
+    /// Whether any profile checks DANE.
+    pub fn uses_dane(&self) -> bool {
+        self.profiles.values().any(|p| p.dane)
+    }
+
     /// The profile for map `name`.
     pub fn profile(&self, name: &str) -> &Profile {
         self.profiles
@@ -467,6 +477,7 @@ static DEFAULT_PROFILE: Profile = Profile {
     tlsrpt: false,
     testing: TestingReply::Notfound,
     fail_closed: false,
+    dane: false,
 };
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 )]
 
 pub mod config;
+pub mod dane;
 pub mod dns;
 pub mod fetch;
 pub mod memory;
@@ -52,6 +53,9 @@ pub enum StartError {
     /// The HTTPS client.
     #[error("{0}")]
     Fetcher(#[from] fetch::FetcherError),
+    /// The DANE resolver.
+    #[error("dane: {0}")]
+    Dane(#[from] dane::DaneError),
     /// A listener.
     #[error("cannot listen on {listen}: {source}")]
     Listen {
@@ -79,11 +83,17 @@ impl Daemon {
         let store = Store::open(&config.store, &config.state_dir).await?;
         let dns = dns::Dns::new(&config)?;
         let fetcher = fetch::Fetcher::new(&config, dns.clone())?;
+        let dane = if config.uses_dane() {
+            Some(dane::Dane::new(&config)?)
+        } else {
+            None
+        };
         let service = Service::new(
             Arc::clone(&config),
             store,
             dns,
             fetcher,
+            dane,
             Arc::clone(&metrics),
         )
         .await;

@@ -31,6 +31,8 @@ pub struct Metrics {
     pub fetches: Family<Labels<1>, Counter>,
     /// Proactive refreshes by result (`ok`, `failed`).
     pub refreshes: Family<Labels<1>, Counter>,
+    /// DANE checks by verdict (`dane`, `sts`).
+    pub dane: Family<Labels<1>, Counter>,
     /// Store operations that failed.
     pub store_errors: Counter,
     /// Connections closed for broken framing.
@@ -59,6 +61,7 @@ impl Metrics {
             lookups: Family::default(),
             fetches: Family::default(),
             refreshes: Family::default(),
+            dane: Family::default(),
             store_errors: Counter::default(),
             framing_errors: Counter::default(),
             connections: Gauge::default(),
@@ -85,6 +88,7 @@ impl Metrics {
             "Proactive refreshes by result",
             m.refreshes.clone(),
         );
+        registry.register("dane_checks", "DANE checks by verdict", m.dane.clone());
         registry.register(
             "store_errors",
             "Failed store operations",

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{Config, Listen};
 use crate::metrics::Metrics;
-use crate::service::Service;
+use crate::service::{Answer, Service};
 
 /// What every connection shares.
 pub struct Context {
@@ -202,8 +202,23 @@ pub async fn answer(ctx: &Context, name: &str, key: &str) -> Reply {
     let reply = match mta_sts_postfix::policy_domain(key) {
         None => Reply::NotFound,
         Some(domain) => {
-            let answer = ctx.service.answer(&domain, ctx.config.reply_timeout).await;
-            crate::reply::render(profile, &domain, &answer)
+            let started = Instant::now();
+            let deadline = ctx.config.reply_timeout;
+            let answer = ctx.service.answer(&domain, deadline).await;
+            let reply = crate::reply::render(profile, &domain, &answer);
+            // DANE only matters where MTA-STS would set a policy.
+            let applies = matches!(reply, Reply::Ok(_)) && matches!(answer, Answer::Policy { .. });
+            if profile.dane
+                && applies
+                && ctx
+                    .service
+                    .dane_applies(&domain, deadline.saturating_sub(started.elapsed()))
+                    .await
+            {
+                Reply::Ok(mta_sts_postfix::DANE_ONLY.to_owned())
+            } else {
+                reply
+            }
         }
     };
     count(ctx, &reply);

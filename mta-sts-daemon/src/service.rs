@@ -15,14 +15,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
+use lru::LruCache;
 use mta_sts_core::limits::FETCH_RETRY_BACKOFF_SECS;
 use mta_sts_core::{
     CachedPolicy, Failure, FetchOptions, Outcome, PolicyDomain, PolicyLookup, Reason, Step,
 };
 use rand::Rng;
+use std::num::NonZeroUsize;
 use tokio::sync::{Semaphore, watch};
 
 use crate::config::Config;
+use crate::dane::Dane;
 use crate::dns::Dns;
 use crate::fetch::{Fetched, Fetcher};
 use crate::memory::{Hit, Memory};
@@ -68,6 +71,11 @@ impl From<&Outcome> for Answer {
 
 type Flight = watch::Receiver<Option<Answer>>;
 
+/// How long a DANE verdict is kept.
+pub const DANE_TTL: Duration = Duration::from_secs(300);
+/// How long a failed DANE check (MTA-STS applies) is kept.
+pub const DANE_RETRY: Duration = Duration::from_secs(30);
+
 /// Removes a finished lookup from the in-flight map.
 struct Landed {
     service: Arc<Service>,
@@ -89,6 +97,9 @@ pub struct Service {
     fetcher: Fetcher,
     inflight: Mutex<HashMap<PolicyDomain, Flight>>,
     refreshing: Mutex<HashSet<PolicyDomain>>,
+    dane: Option<Dane>,
+    /// DANE verdicts by domain, with when they stop being trusted.
+    dane_verdicts: Mutex<LruCache<PolicyDomain, (bool, Instant)>>,
     refresh_slots: Semaphore,
     metrics: Arc<Metrics>,
 }
@@ -104,6 +115,7 @@ impl Service {
         store: Store,
         dns: Dns,
         fetcher: Fetcher,
+        dane: Option<Dane>,
         metrics: Arc<Metrics>,
     ) -> Arc<Self> {
         let mut memory = Memory::new(config.cache_size);
@@ -121,6 +133,7 @@ impl Service {
             }
         }
         metrics.cached_domains.set(memory.len() as i64);
+        let verdicts = NonZeroUsize::new(config.cache_size).unwrap_or(NonZeroUsize::MIN);
         Arc::new(Self {
             refresh_slots: Semaphore::new(config.refresh_concurrency),
             config,
@@ -130,6 +143,8 @@ impl Service {
             fetcher,
             inflight: Mutex::new(HashMap::new()),
             refreshing: Mutex::new(HashSet::new()),
+            dane_verdicts: Mutex::new(LruCache::new(verdicts)),
+            dane,
             metrics,
         })
     }
@@ -208,6 +223,35 @@ impl Service {
                 Answer::TemporaryFailure
             }
         }
+    }
+
+    /// Whether DANE takes precedence for `domain` (RFC 8461 §2): every MX host has
+    /// DNSSEC-authenticated TLSA records. Verdicts are kept for [`DANE_TTL`] (a failed
+    /// check, which means MTA-STS, for [`DANE_RETRY`]); a check that does not finish
+    /// within `deadline` means MTA-STS for this answer.
+    pub async fn dane_applies(&self, domain: &PolicyDomain, deadline: Duration) -> bool {
+        let Some(dane) = &self.dane else {
+            return false;
+        };
+        let now = Instant::now();
+        if let Some((verdict, until)) = lock(&self.dane_verdicts).get(domain) {
+            if now < *until {
+                return *verdict;
+            }
+        }
+        let (verdict, keep) =
+            match tokio::time::timeout(deadline, dane.applies(domain.as_str())).await {
+                Ok(Ok(verdict)) => (verdict, DANE_TTL),
+                Ok(Err(error)) => {
+                    tracing::warn!(%domain, %error, "DANE check failed; MTA-STS applies");
+                    (false, DANE_RETRY)
+                }
+                Err(_) => (false, DANE_RETRY),
+            };
+        let label = if verdict { "dane" } else { "sts" };
+        self.metrics.dane.get_or_create(&[("verdict", label)]).inc();
+        lock(&self.dane_verdicts).put(domain.clone(), (verdict, now + keep));
+        verdict
     }
 
     /// Joins the running lookup of `domain`, or starts one in its own task.

@@ -256,3 +256,40 @@ async fn policy_host_certificate_must_be_valid() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc8461_s2_dane_takes_precedence_when_the_resolver_authenticates_tlsa() {
+    let mut world = World::new(&[
+        ("enforce.test", "1", Some(ENFORCE)),
+        (
+            "testing.test",
+            "1",
+            Some(&policy("testing", "mx1.testing.test")),
+        ),
+    ]);
+    let state = tempfile::tempdir().unwrap();
+    let toml = "[profiles.dane]\ndane = true\n";
+    let daemon = Running::start(toml, &world.overrides(state.path())).await;
+    // TLSA records, but the resolver does not vouch for them: MTA-STS.
+    world.set_dane(&["mx1.enforce.test", "mx1.testing.test"], false);
+    assert_eq!(daemon.ask("dane", "enforce.test").await, secure(MATCH));
+    daemon.stop().await;
+
+    // Authenticated TLSA for every MX host: dane-only for a DANE profile only.
+    world.set_dane(&["mx1.enforce.test", "mx1.testing.test"], true);
+    let daemon = Running::start(toml, &world.overrides(state.path())).await;
+    assert_eq!(
+        daemon.ask("dane", "enforce.test").await,
+        Reply::Ok("dane-only".into())
+    );
+    assert_eq!(daemon.ask("postfix", "enforce.test").await, secure(MATCH));
+    // Where MTA-STS sets nothing, Postfix's own level (say `dane`) applies.
+    assert_eq!(daemon.ask("dane", "testing.test").await, Reply::NotFound);
+    daemon.stop().await;
+
+    // Authenticated answers but no TLSA for the MX host: MTA-STS.
+    world.set_dane(&["other.enforce.test"], true);
+    let daemon = Running::start(toml, &world.overrides(state.path())).await;
+    assert_eq!(daemon.ask("dane", "enforce.test").await, secure(MATCH));
+    daemon.stop().await;
+}

@@ -42,7 +42,9 @@
 mod policy;
 pub mod socketmap;
 
-pub use policy::{enforce, policy_domain, policy_failure, policy_failure_name, testing_may};
+pub use policy::{
+    DANE_ONLY, enforce, policy_domain, policy_failure, policy_failure_name, testing_may,
+};
 pub use socketmap::{
     Frame, FrameError, Reply, Request, RequestError, parse_netstring, parse_request,
 };

@@ -144,6 +144,12 @@ pub fn testing_may(domain: &PolicyDomain, policy: &Policy, tlsrpt: bool) -> Stri
     out
 }
 
+/// The answer for a domain whose MX hosts all have DNSSEC-validated TLSA records when
+/// the sender does DANE: DANE takes precedence over MTA-STS
+/// ([RFC 8461 §2](https://www.rfc-editor.org/rfc/rfc8461#section-2)), and Postfix's
+/// `dane-only` never falls back to unauthenticated TLS.
+pub const DANE_ONLY: &str = "dane-only";
+
 /// The `policy_failure` value Postfix 3.10 accepts for `failure`.
 pub fn policy_failure_name(failure: &Failure) -> &'static str {
     match failure.result_type {

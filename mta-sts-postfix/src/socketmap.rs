@@ -301,7 +301,10 @@ mod tests {
         );
         assert_eq!(
             one(b"09:postfix a,"),
-            Err(FrameError::BadLength { byte: b'9', offset: 1 })
+            Err(FrameError::BadLength {
+                byte: b'9',
+                offset: 1
+            })
         );
         assert_eq!(
             one(b"3:abc;"),

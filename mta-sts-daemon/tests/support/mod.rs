@@ -30,6 +30,9 @@ pub(crate) struct World {
     pub(crate) ca: Ca,
     pub(crate) dns: DnsServer,
     records: BTreeMap<String, String>,
+    /// MX hosts with TLSA records.
+    tlsa: Vec<String>,
+    authenticated: bool,
     pub(crate) hosts: BTreeMap<String, HttpsServer>,
 }
 
@@ -52,6 +55,8 @@ impl World {
             ca,
             dns,
             records,
+            tlsa: Vec::new(),
+            authenticated: false,
             hosts,
         };
         world.publish();
@@ -60,13 +65,15 @@ impl World {
 
     fn publish(&self) {
         // TTL 0: the daemon's resolver must see every change at once.
-        let mut zone = Zone::new().ttl(0);
+        let mut zone = Zone::new().ttl(0).authenticated(self.authenticated);
         for (domain, record) in &self.records {
-            zone = zone.txt(&format!("_mta-sts.{domain}"), &[record]).mx(
-                domain,
-                10,
-                &format!("mx1.{domain}"),
-            );
+            let mx = format!("mx1.{domain}");
+            zone = zone
+                .txt(&format!("_mta-sts.{domain}"), &[record])
+                .mx(domain, 10, &mx);
+        }
+        for host in &self.tlsa {
+            zone = zone.tlsa(&format!("_25._tcp.{host}"), &[7; 32]);
         }
         self.dns.set_zone(zone);
     }
@@ -77,6 +84,13 @@ impl World {
             Some(r) => self.records.insert(domain.to_owned(), r.to_owned()),
             None => self.records.remove(domain),
         };
+        self.publish();
+    }
+
+    /// Publishes TLSA records for these MX hosts, and whether answers are authenticated.
+    pub(crate) fn set_dane(&mut self, hosts: &[&str], authenticated: bool) {
+        self.tlsa = hosts.iter().map(|h| (*h).to_owned()).collect();
+        self.authenticated = authenticated;
         self.publish();
     }
 
