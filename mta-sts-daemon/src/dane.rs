@@ -183,10 +183,9 @@ impl Dane {
         loop {
             let n = socket.recv(&mut buf).await?;
             // Anything else on this socket (a stray or forged datagram) is dropped.
-            if let Ok(message) = Message::from_vec(buf.get(..n).unwrap_or_default()) {
-                if message.metadata.id == id {
-                    return Ok(message);
-                }
+            let message = Message::from_vec(buf.get(..n).unwrap_or_default()).ok();
+            if let Some(message) = message.filter(|m| m.metadata.id == id) {
+                return Ok(message);
             }
         }
     }

@@ -234,10 +234,9 @@ impl Service {
             return false;
         };
         let now = Instant::now();
-        if let Some((verdict, until)) = lock(&self.dane_verdicts).get(domain) {
-            if now < *until {
-                return *verdict;
-            }
+        let known = lock(&self.dane_verdicts).get(domain).copied();
+        if let Some((verdict, _)) = known.filter(|(_, until)| now < *until) {
+            return verdict;
         }
         let (verdict, keep) =
             match tokio::time::timeout(deadline, dane.applies(domain.as_str())).await {
