@@ -138,6 +138,7 @@ struct File {
     max_request: Option<usize>,
     idle_timeout: Option<f64>,
     cache_size: Option<usize>,
+    max_lookups: Option<usize>,
     negative_ttl: Option<u64>,
     recheck_interval: Option<u64>,
     refresh: Option<bool>,
@@ -217,6 +218,8 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Domains held in memory.
     pub cache_size: usize,
+    /// Lookups (DNS and HTTPS) running at once.
+    pub max_lookups: usize,
     /// How long "no policy" is remembered.
     pub negative_ttl: Duration,
     /// A cached policy's TXT id is checked again after this.
@@ -438,6 +441,7 @@ impl Config {
             max_request: count("max-request", file.max_request, 4096, 1 << 20)?,
             idle_timeout: secs("idle-timeout", file.idle_timeout, 300.0)?,
             cache_size: count("cache-size", file.cache_size, 100_000, 1 << 26)?,
+            max_lookups: count("max-lookups", file.max_lookups, 256, 1 << 16)?,
             negative_ttl: Duration::from_secs(file.negative_ttl.unwrap_or(300).min(86_400)),
             recheck_interval: Duration::from_secs(
                 file.recheck_interval.unwrap_or(3600).clamp(1, 86_400),

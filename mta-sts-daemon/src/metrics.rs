@@ -43,6 +43,25 @@ pub struct Metrics {
     pub cached_domains: Gauge,
     /// Seconds from request to answer.
     pub latency: Histogram,
+    /// Handles into `replies` and `sources` for every answer (a family lookup costs a
+    /// lock and a hash).
+    pub hot: Hot,
+}
+
+/// Counters updated on every answer, resolved once.
+pub struct Hot {
+    /// `replies{reply="ok"}`.
+    pub ok: Counter,
+    /// `replies{reply="notfound"}`.
+    pub notfound: Counter,
+    /// `replies{reply="temp"}`.
+    pub temp: Counter,
+    /// `replies{reply="timeout"}`.
+    pub timeout: Counter,
+    /// `replies{reply="perm"}`.
+    pub perm: Counter,
+    /// `answer_sources{source="memory"}`.
+    pub memory: Counter,
 }
 
 impl Default for Metrics {
@@ -55,9 +74,21 @@ impl Metrics {
     /// Registers every metric.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("mta_stsd");
+        let replies: Family<Labels<1>, Counter> = Family::default();
+        let sources: Family<Labels<1>, Counter> = Family::default();
+        let reply = |kind| replies.get_or_create(&[("reply", kind)]).clone();
+        let hot = Hot {
+            ok: reply("ok"),
+            notfound: reply("notfound"),
+            temp: reply("temp"),
+            timeout: reply("timeout"),
+            perm: reply("perm"),
+            memory: sources.get_or_create(&[("source", "memory")]).clone(),
+        };
         let m = Self {
-            replies: Family::default(),
-            sources: Family::default(),
+            hot,
+            replies,
+            sources,
             lookups: Family::default(),
             fetches: Family::default(),
             refreshes: Family::default(),

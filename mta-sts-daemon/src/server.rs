@@ -186,14 +186,14 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 fn count(ctx: &Context, reply: &Reply) {
-    let kind = match reply {
-        Reply::Ok(_) => "ok",
-        Reply::NotFound => "notfound",
-        Reply::Temp(_) => "temp",
-        Reply::Timeout(_) => "timeout",
-        Reply::Perm(_) => "perm",
+    let hot = &ctx.metrics.hot;
+    match reply {
+        Reply::Ok(_) => hot.ok.inc(),
+        Reply::NotFound => hot.notfound.inc(),
+        Reply::Temp(_) => hot.temp.inc(),
+        Reply::Timeout(_) => hot.timeout.inc(),
+        Reply::Perm(_) => hot.perm.inc(),
     };
-    ctx.metrics.replies.get_or_create(&[("reply", kind)]).inc();
 }
 
 /// The answer to `<name> <key>`.

@@ -101,6 +101,7 @@ pub struct Service {
     /// DANE verdicts by domain, with when they stop being trusted.
     dane_verdicts: Mutex<LruCache<PolicyDomain, (bool, Instant)>>,
     refresh_slots: Semaphore,
+    lookup_slots: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
 
@@ -118,13 +119,17 @@ impl Service {
         dane: Option<Dane>,
         metrics: Arc<Metrics>,
     ) -> Arc<Self> {
-        let mut memory = Memory::new(config.cache_size);
+        let mut memory = Memory::new(config.cache_size, config.recheck_interval);
         match store.warm(config.cache_size, SystemTime::now()).await {
             Ok(entries) => {
                 tracing::info!(policies = entries.len(), "policies loaded from the store");
-                // Oldest first, so the most recent end up most recently used.
+                // Oldest first, so the most recent end up most recently used. Their TXT
+                // ids are checked over the next recheck interval, not all at once.
+                let now = Instant::now();
+                let mut rng = rand::rng();
                 for entry in entries.into_iter().rev() {
-                    memory.insert(entry);
+                    let age = rng.random_range(Duration::ZERO..=config.recheck_interval);
+                    memory.insert(entry, now, age);
                 }
             }
             Err(error) => {
@@ -136,6 +141,7 @@ impl Service {
         let verdicts = NonZeroUsize::new(config.cache_size).unwrap_or(NonZeroUsize::MIN);
         Arc::new(Self {
             refresh_slots: Semaphore::new(config.refresh_concurrency),
+            lookup_slots: Arc::new(Semaphore::new(config.max_lookups)),
             config,
             memory: Mutex::new(memory),
             store,
@@ -151,20 +157,12 @@ impl Service {
 
     /// What applies to `domain`, within `deadline`.
     pub async fn answer(self: &Arc<Self>, domain: &PolicyDomain, deadline: Duration) -> Answer {
-        let hit = lock(&self.memory).lookup(
-            domain,
-            SystemTime::now(),
-            Instant::now(),
-            self.config.recheck_interval,
-        );
+        let hit = lock(&self.memory).lookup(domain, SystemTime::now(), Instant::now());
         match hit {
             Hit::Policy { entry, recheck } => {
-                self.metrics
-                    .sources
-                    .get_or_create(&[("source", "memory")])
-                    .inc();
+                self.metrics.hot.memory.inc();
                 if recheck {
-                    self.start_lookup(domain);
+                    self.start_lookup(domain, true);
                 }
                 return Answer::Policy {
                     entry,
@@ -189,8 +187,8 @@ impl Service {
                     .sources
                     .get_or_create(&[("source", "store")])
                     .inc();
-                lock(&self.memory).insert(entry.clone());
-                self.start_lookup(domain);
+                lock(&self.memory).insert(entry.clone(), Instant::now(), Duration::ZERO);
+                self.start_lookup(domain, true);
                 return Answer::Policy {
                     entry,
                     failure: None,
@@ -203,7 +201,14 @@ impl Service {
             }
             Err(_) => tracing::warn!(%domain, "store read timed out"),
         }
-        let mut flight = self.start_lookup(domain);
+        let Some(mut flight) = self.start_lookup(domain, false) else {
+            self.metrics
+                .sources
+                .get_or_create(&[("source", "overload")])
+                .inc();
+            tracing::warn!(%domain, "too many lookups waiting; answered as a temporary failure");
+            return Answer::TemporaryFailure;
+        };
         let left = deadline.saturating_sub(started.elapsed());
         match tokio::time::timeout(left, flight.wait_for(Option::is_some)).await {
             Ok(Ok(answer)) => {
@@ -253,12 +258,22 @@ impl Service {
         verdict
     }
 
-    /// Joins the running lookup of `domain`, or starts one in its own task.
-    fn start_lookup(self: &Arc<Self>, domain: &PolicyDomain) -> Flight {
+    /// Joins the running lookup of `domain`, or starts one in its own task. At most
+    /// `max-lookups` run at once: a `background` check (a TXT id recheck) starts only
+    /// when one is free, a query's lookup waits for one, unless `4 × max-lookups`
+    /// lookups are already running or waiting (then `None`).
+    fn start_lookup(self: &Arc<Self>, domain: &PolicyDomain, background: bool) -> Option<Flight> {
         let mut inflight = lock(&self.inflight);
         if let Some(flight) = inflight.get(domain) {
-            return flight.clone();
+            return Some(flight.clone());
         }
+        let permit = if background {
+            Some(Arc::clone(&self.lookup_slots).try_acquire_owned().ok()?)
+        } else if inflight.len() >= self.config.max_lookups.saturating_mul(4) {
+            return None;
+        } else {
+            None
+        };
         let (tx, rx) = watch::channel(None);
         inflight.insert(domain.clone(), rx.clone());
         drop(inflight);
@@ -271,6 +286,13 @@ impl Service {
                 service: Arc::clone(&service),
                 domain: domain.clone(),
             };
+            let _permit = match permit {
+                Some(permit) => permit,
+                None => match Arc::clone(&service.lookup_slots).acquire_owned().await {
+                    Ok(permit) => permit,
+                    Err(_) => return,
+                },
+            };
             let (cached, backoff) = lock(&service.memory).start(&domain);
             let lookup =
                 PolicyLookup::new(domain.clone(), cached, SystemTime::now()).with_backoff(backoff);
@@ -278,7 +300,7 @@ impl Service {
             service.apply(&outcome).await;
             let _ = tx.send(Some(Answer::from(&outcome)));
         });
-        rx
+        Some(rx)
     }
 
     /// Runs `lookup` to its outcome with the daemon's DNS and HTTPS drivers.

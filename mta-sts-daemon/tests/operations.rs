@@ -234,3 +234,44 @@ fn the_binary_serves_answers_queries_and_stops_on_sigterm() {
             == Some(3)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_are_bounded_and_excess_queries_are_answered_at_once() {
+    let world = World::new(&[("enforce.test", "1", Some(ENFORCE))]);
+    let silent = loopback::dns::silent_resolver();
+    let state = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut o = world.overrides(state.path());
+    o.resolver = Some(silent.local_addr().unwrap().to_string());
+    o.metrics_listen = Some(format!("127.0.0.1:{port}"));
+    // One lookup at a time, four waiting at most; DNS never answers.
+    let toml = "max-lookups = 1\nreply-timeout = 2.0\ndns-timeout = 1.0\n";
+    let daemon = std::sync::Arc::new(Running::start(toml, &o).await);
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let daemon = std::sync::Arc::clone(&daemon);
+        tasks.push(tokio::spawn(async move {
+            daemon.ask("postfix", &format!("d{i}.test")).await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Reply::NotFound);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let body = http_get(port, "/metrics").await;
+    let overload = body
+        .lines()
+        .find_map(|l| l.strip_prefix("mta_stsd_answer_sources_total{source=\"overload\"} "))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(overload >= 15, "overload answers: {overload}\n{body}");
+}

@@ -203,14 +203,26 @@ impl Reply {
     /// characters; a reply over [`MAX_REPLY_LEN`] (which Postfix would refuse) becomes
     /// `TEMP reply too long`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let body = self.to_string();
-        let body = if body.len() > MAX_REPLY_LEN {
-            Self::Temp("reply too long".to_owned()).to_string()
-        } else {
-            body
+        let (status, text) = match self {
+            Self::Ok(data) => ("OK ", data.as_str()),
+            Self::NotFound => ("NOTFOUND ", ""),
+            Self::Temp(reason) => ("TEMP ", reason.as_str()),
+            Self::Timeout(reason) => ("TIMEOUT ", reason.as_str()),
+            Self::Perm(reason) => ("PERM ", reason.as_str()),
         };
-        out.extend_from_slice(body.len().to_string().as_bytes());
+        // Every answer goes through here: copy it as is unless it needs cleaning.
+        let cleaned = text.chars().any(char::is_control).then(|| self.to_string());
+        let (prefix, body) = match &cleaned {
+            Some(whole) => ("", whole.as_str()),
+            None => (status, text),
+        };
+        let len = prefix.len() + body.len();
+        if len > MAX_REPLY_LEN {
+            return Self::Temp("reply too long".to_owned()).encode(out);
+        }
+        out.extend_from_slice(len.to_string().as_bytes());
         out.push(b':');
+        out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(body.as_bytes());
         out.push(b',');
     }
