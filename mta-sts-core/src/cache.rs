@@ -71,9 +71,9 @@ pub struct CachedPolicy {
 #[derive(Debug, PartialEq, Eq)]
 struct Entry {
     domain: PolicyDomain,
-    id: String,
+    id: Box<str>,
+    /// Holds the body too (`Policy::text`): an entry keeps one copy of it.
     policy: Policy,
-    text: String,
     fetched_at: u64,
     expires_at: u64,
 }
@@ -131,14 +131,13 @@ impl CachedPolicy {
         fetched_at: SystemTime,
     ) -> Result<Self, CacheEntryError> {
         let policy = Policy::parse(text.as_bytes()).map_err(CacheEntryError::Policy)?;
-        Self::checked(domain, id, policy, text.to_owned(), unix_secs(fetched_at))
+        Self::checked(domain, id, policy, unix_secs(fetched_at))
     }
 
     fn checked(
         domain: PolicyDomain,
         id: &str,
         policy: Policy,
-        text: String,
         fetched_at: u64,
     ) -> Result<Self, CacheEntryError> {
         if !is_valid_id(id) {
@@ -153,9 +152,8 @@ impl CachedPolicy {
         Ok(Self {
             inner: Arc::new(Entry {
                 domain,
-                id: id.to_owned(),
+                id: id.into(),
                 policy,
-                text,
                 fetched_at,
                 expires_at,
             }),
@@ -176,9 +174,8 @@ impl CachedPolicy {
         Self {
             inner: Arc::new(Entry {
                 domain,
-                id,
+                id: id.into_boxed_str(),
                 policy: fetched.policy,
-                text: fetched.text,
                 fetched_at,
                 expires_at,
             }),
@@ -200,9 +197,10 @@ impl CachedPolicy {
         &self.inner.policy
     }
 
-    /// The policy body as served.
+    /// The policy body as served, without a byte-order mark if it had one (the
+    /// serialized record keeps it).
     pub fn text(&self) -> &str {
-        &self.inner.text
+        self.inner.policy.text()
     }
 
     /// When the policy was fetched (whole seconds).
@@ -302,7 +300,7 @@ impl TryFrom<Record> for CachedPolicy {
             });
         }
         let policy = Policy::parse(record.policy.as_bytes()).map_err(CacheEntryError::Policy)?;
-        let entry = Self::checked(domain, &record.id, policy, record.policy, record.fetched_at)?;
+        let entry = Self::checked(domain, &record.id, policy, record.fetched_at)?;
         if entry.inner.expires_at != record.expires_at {
             return Err(CacheEntryError::InconsistentExpiry {
                 expected: entry.inner.expires_at,
@@ -315,13 +313,24 @@ impl TryFrom<Record> for CachedPolicy {
 
 impl Serialize for CachedPolicy {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The body exactly as served: with its byte-order mark, if it had one.
+        let policy = &self.inner.policy;
+        let bom = policy
+            .warnings()
+            .iter()
+            .any(|w| w.kind == crate::policy::WarningKind::ByteOrderMark);
+        let served: std::borrow::Cow<'_, str> = if bom {
+            format!("\u{feff}{}", policy.text()).into()
+        } else {
+            policy.text().into()
+        };
         RecordRef {
             format: CACHE_FORMAT_VERSION,
             domain: self.inner.domain.as_str(),
             id: &self.inner.id,
             fetched_at: self.inner.fetched_at,
             expires_at: self.inner.expires_at,
-            policy: &self.inner.text,
+            policy: &served,
         }
         .serialize(serializer)
     }
@@ -786,5 +795,19 @@ mod tests {
         let mut fresh = PolicyCache::new();
         fresh.update(&outcome);
         assert_eq!(fresh.get(&domain).map(CachedPolicy::id), Some("2"));
+    }
+
+    #[test]
+    fn a_body_served_with_a_byte_order_mark_keeps_it_in_the_record() {
+        let body = format!("\u{feff}{TEXT}");
+        let e =
+            CachedPolicy::from_parts(PolicyDomain::new("a.example").unwrap(), "1", &body, at(5))
+                .unwrap();
+        assert_eq!(e.text(), TEXT);
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(json.contains("\"policy\":\"\u{feff}version"), "{json}");
+        let back: CachedPolicy = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
     }
 }

@@ -94,13 +94,14 @@ impl fmt::Display for Mode {
 pub struct Policy {
     mode: Mode,
     max_age: u32,
-    mx: Vec<MxPattern>,
-    extensions: Vec<Extension>,
+    // Boxed slices, not vectors: a cache holds many policies, and these never grow.
+    mx: Box<[MxPattern]>,
+    extensions: Box<[Extension]>,
     /// The body as served, minus a byte-order mark; the `mx` patterns point into it.
     text: Arc<str>,
     /// `text` split into lines, built on first use: reporters need it, deliveries do not.
-    lines: OnceLock<Vec<String>>,
-    warnings: Vec<PolicyWarning>,
+    lines: OnceLock<Box<[String]>>,
+    warnings: Box<[PolicyWarning]>,
 }
 
 /// A tolerated deviation from the §3.2 grammar, with the 1-based line it was found on.
@@ -641,11 +642,11 @@ impl Builder {
         Ok(Policy {
             mode,
             max_age,
-            mx: self.mx,
-            extensions: self.extensions,
+            mx: self.mx.into_boxed_slice(),
+            extensions: self.extensions.into_boxed_slice(),
             text: self.text,
             lines: OnceLock::new(),
-            warnings: self.warnings,
+            warnings: self.warnings.into_boxed_slice(),
         })
     }
 }

@@ -138,7 +138,9 @@ impl Service {
             }
         }
         metrics.cached_domains.set(memory.len() as i64);
-        let verdicts = NonZeroUsize::new(config.cache_size).unwrap_or(NonZeroUsize::MIN);
+        // Allocated only when a profile uses DANE (an LRU reserves its table up front).
+        let verdicts = if dane.is_some() { config.cache_size } else { 1 };
+        let verdicts = NonZeroUsize::new(verdicts).unwrap_or(NonZeroUsize::MIN);
         Arc::new(Self {
             refresh_slots: Semaphore::new(config.refresh_concurrency),
             lookup_slots: Arc::new(Semaphore::new(config.max_lookups)),

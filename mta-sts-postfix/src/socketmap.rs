@@ -211,7 +211,8 @@ impl Reply {
             Self::Perm(reason) => ("PERM ", reason.as_str()),
         };
         // Every answer goes through here: copy it as is unless it needs cleaning.
-        let cleaned = text.chars().any(char::is_control).then(|| self.to_string());
+        let suspect = text.bytes().any(|b| !(0x20..0x7f).contains(&b));
+        let cleaned = (suspect && text.chars().any(char::is_control)).then(|| self.to_string());
         let (prefix, body) = match &cleaned {
             Some(whole) => ("", whole.as_str()),
             None => (status, text),
@@ -220,12 +221,31 @@ impl Reply {
         if len > MAX_REPLY_LEN {
             return Self::Temp("reply too long".to_owned()).encode(out);
         }
-        out.extend_from_slice(len.to_string().as_bytes());
+        push_decimal(out, len);
         out.push(b':');
         out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(body.as_bytes());
         out.push(b',');
     }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            // `n % 10` is a digit.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
 }
 
 impl fmt::Display for Reply {

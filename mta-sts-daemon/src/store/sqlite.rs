@@ -55,6 +55,9 @@ impl SqliteStore {
             // WAL with NORMAL: a process crash loses no commit; only an OS crash may
             // lose the last ones (policies are fetched again, never corrupted).
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Point reads and single-row writes: a small page cache (KiB) does; memory is
+            // for the policies themselves.
+            conn.pragma_update(None, "cache_size", -512)?;
             conn.execute_batch(SCHEMA)?;
             Ok(conn)
         })
