@@ -71,6 +71,8 @@ pub enum Hit {
 /// The bounded map.
 pub struct Memory {
     slots: LruCache<PolicyDomain, Slot>,
+    /// Check times count seconds from one recheck interval before this, so a policy
+    /// loaded at start can count as checked up to an interval ago.
     epoch: Instant,
     recheck: u32,
 }
@@ -87,7 +89,10 @@ impl Memory {
     }
 
     fn secs(&self, instant: Instant) -> u32 {
-        u32::try_from(instant.saturating_duration_since(self.epoch).as_secs()).unwrap_or(u32::MAX)
+        let since = instant.saturating_duration_since(self.epoch).as_secs();
+        u32::try_from(since)
+            .unwrap_or(u32::MAX)
+            .saturating_add(self.recheck)
     }
 
     /// Domains held.
@@ -256,18 +261,33 @@ mod tests {
 
     #[test]
     fn loaded_policies_are_rechecked_when_their_spread_age_says() {
+        // Right at start, as the daemon loads its store.
         let mut m = Memory::new(10, HOUR);
+        let start = Instant::now();
         let now = UNIX_EPOCH + Duration::from_secs(1000);
-        let start = Instant::now() + HOUR * 2;
         m.insert(entry("a.example", 900), start, Duration::from_secs(3000));
-        let a = PolicyDomain::new("a.example").unwrap();
+        m.insert(entry("b.example", 900), start, Duration::from_secs(600));
+        let (a, b) = (
+            PolicyDomain::new("a.example").unwrap(),
+            PolicyDomain::new("b.example").unwrap(),
+        );
         assert!(matches!(
             m.lookup(&a, now, start),
             Hit::Policy { recheck: false, .. }
         ));
-        let later = start + Duration::from_secs(600);
+        // a was "checked" 3000 s ago: due 600 s after start; b 3000 s after start.
+        let t = start + Duration::from_secs(601);
         assert!(matches!(
-            m.lookup(&a, now, later),
+            m.lookup(&a, now, t),
+            Hit::Policy { recheck: true, .. }
+        ));
+        assert!(matches!(
+            m.lookup(&b, now, t),
+            Hit::Policy { recheck: false, .. }
+        ));
+        let t = start + Duration::from_secs(3001);
+        assert!(matches!(
+            m.lookup(&b, now, t),
             Hit::Policy { recheck: true, .. }
         ));
     }
