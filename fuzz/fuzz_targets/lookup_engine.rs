@@ -614,7 +614,10 @@ fn check_outcome(
         (Some(entry), Some(Some(fetched))) => {
             assert_eq!(outcome.reason(), &Reason::Fetched);
             assert_eq!(entry.policy(), &fetched.policy);
-            let served = fetch.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&fetch.body);
+            let served = fetch
+                .body
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(&fetch.body);
             assert_eq!(entry.text().as_bytes(), served);
             assert_eq!(Some(entry.id()), fetch_id);
             assert_eq!(entry.fetched_at(), time(end));
