@@ -49,7 +49,7 @@ pub enum Answer {
         /// The failure to report, if any.
         failure: Option<Failure>,
     },
-    /// DNS failed temporarily and nothing is cached (SPEC D13), or the lookup did not
+    /// DNS failed temporarily and nothing is cached (the core's `Reason::TemporaryFailure`), or the lookup did not
     /// finish within the answer deadline.
     TemporaryFailure,
 }
