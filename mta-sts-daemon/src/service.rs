@@ -49,8 +49,9 @@ pub enum Answer {
         /// The failure to report, if any.
         failure: Option<Failure>,
     },
-    /// DNS failed temporarily and nothing is cached (the core's `Reason::TemporaryFailure`), or the lookup did not
-    /// finish within the answer deadline.
+    /// DNS failed temporarily and nothing is cached (the core's
+    /// `Reason::TemporaryFailure`), or the lookup did not finish within the answer
+    /// deadline.
     TemporaryFailure,
 }
 
