@@ -145,8 +145,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 Ok(Frame::Invalid { error, len }) => {
                     tracing::warn!(%error, "invalid socketmap request");
-                    count(&ctx, &Reply::Perm(String::new()));
-                    Reply::Perm(error.to_string()).encode(&mut out);
+                    let reply = Reply::Perm(error.to_string());
+                    count(&ctx, &reply);
+                    reply.encode(&mut out);
                     consumed += len;
                 }
                 Ok(Frame::Incomplete) => break,

@@ -177,6 +177,18 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// The status word with the space that follows it (also after `NOTFOUND`, as the
+    /// protocol wants), and the text.
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Self::Ok(data) => ("OK ", data),
+            Self::NotFound => ("NOTFOUND ", ""),
+            Self::Temp(reason) => ("TEMP ", reason),
+            Self::Timeout(reason) => ("TIMEOUT ", reason),
+            Self::Perm(reason) => ("PERM ", reason),
+        }
+    }
+
     /// Reads a reply payload (what a server sent inside the netstring); `None` when it
     /// has no known status word.
     ///
@@ -203,13 +215,7 @@ impl Reply {
     /// characters; a reply over [`MAX_REPLY_LEN`] (which Postfix would refuse) becomes
     /// `TEMP reply too long`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let (status, text) = match self {
-            Self::Ok(data) => ("OK ", data.as_str()),
-            Self::NotFound => ("NOTFOUND ", ""),
-            Self::Temp(reason) => ("TEMP ", reason.as_str()),
-            Self::Timeout(reason) => ("TIMEOUT ", reason.as_str()),
-            Self::Perm(reason) => ("PERM ", reason.as_str()),
-        };
+        let (status, text) = self.parts();
         // Every answer goes through here: copy it as is unless it needs cleaning.
         let suspect = text.bytes().any(|b| !(0x20..0x7f).contains(&b));
         let cleaned = (suspect && text.chars().any(char::is_control)).then(|| self.to_string());
@@ -251,16 +257,8 @@ fn push_decimal(out: &mut Vec<u8>, n: usize) {
 impl fmt::Display for Reply {
     /// The reply payload, as sent inside the netstring.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (status, text) = match self {
-            Self::Ok(data) => ("OK", data.as_str()),
-            // The trailing space is part of the protocol.
-            Self::NotFound => return f.write_str("NOTFOUND "),
-            Self::Temp(reason) => ("TEMP", reason.as_str()),
-            Self::Timeout(reason) => ("TIMEOUT", reason.as_str()),
-            Self::Perm(reason) => ("PERM", reason.as_str()),
-        };
+        let (status, text) = self.parts();
         f.write_str(status)?;
-        f.write_str(" ")?;
         for c in text.chars() {
             if c.is_control() {
                 f.write_str(" ")?;
