@@ -478,7 +478,7 @@ enum mta_sts_status
    */
   MTA_STS_STATUS_FETCH_OTHER = 2099,
   /**
-   * The `_mta-sts` TXT lookup failed temporarily (SPEC D13).
+   * The `_mta-sts` TXT lookup failed temporarily (docs/CONFORMANCE.md#d13).
    */
   MTA_STS_STATUS_DISCOVERY_DNS_TEMPORARY_FAILURE = 2100,
   /**
@@ -522,7 +522,7 @@ enum mta_sts_status
    */
   MTA_STS_STATUS_RPT_RECORD_MISSING_RUA = 3007,
   /**
-   * Every `rua` URI was dropped (only `mailto:` and `https:` are usable, SPEC D17).
+   * Every `rua` URI was dropped (only `mailto:` and `https:` are usable, docs/CONFORMANCE.md#d17).
    */
   MTA_STS_STATUS_RPT_RECORD_NO_USABLE_RUA = 3008,
   /**
@@ -650,7 +650,7 @@ enum mta_sts_status
    */
   MTA_STS_STATUS_RPT_INTAKE_GZIP = 3500,
   /**
-   * The report decompresses to more than the bound (SPEC D20).
+   * The report decompresses to more than the bound (docs/CONFORMANCE.md#d20).
    */
   MTA_STS_STATUS_RPT_INTAKE_DECOMPRESSED_TOO_LARGE = 3501,
   /**
@@ -885,7 +885,7 @@ enum mta_sts_reason
    */
   MTA_STS_REASON_NO_POLICY = 4,
   /**
-   * The TXT lookup failed temporarily and no valid policy is cached (SPEC D13): by
+   * The TXT lookup failed temporarily and no valid policy is cached (docs/CONFORMANCE.md#d13): by
    * default no policy; an MTA may defer instead.
    */
   MTA_STS_REASON_TEMPORARY_FAILURE = 5,
@@ -1003,7 +1003,7 @@ enum mta_sts_fetch_warning
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * The response had no `Content-Type`; accepted (SPEC D10).
+   * The response had no `Content-Type`; accepted (docs/CONFORMANCE.md#d10).
    */
   MTA_STS_FETCH_WARNING_MISSING_CONTENT_TYPE = 1,
   /**
@@ -1112,7 +1112,7 @@ typedef uint32_t mta_sts_mode;
 #endif // __cplusplus
 
 /**
- * What a lenient intake tolerated (a departure from RFC 8460 §4.4 form, SPEC D18).
+ * What a lenient intake tolerated (a departure from RFC 8460 §4.4 form, docs/CONFORMANCE.md#d18).
  */
 enum mta_sts_rpt_deviation
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -1324,7 +1324,7 @@ enum mta_sts_rpt_record_warning_kind
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * A `rua` URI was dropped: not `mailto:`/`https:`, or malformed (SPEC D17).
+   * A `rua` URI was dropped: not `mailto:`/`https:`, or malformed (docs/CONFORMANCE.md#d17).
    */
   MTA_STS_RPT_RECORD_WARNING_KIND_URI_DROPPED = 1,
   /**
@@ -1404,7 +1404,7 @@ enum mta_sts_txt_answer_kind
    */
   MTA_STS_TXT_ANSWER_KIND_NX_DOMAIN = 3,
   /**
-   * SERVFAIL, REFUSED, a timeout or any other failure to get an answer (SPEC D13).
+   * SERVFAIL, REFUSED, a timeout or any other failure to get an answer (docs/CONFORMANCE.md#d13).
    */
   MTA_STS_TXT_ANSWER_KIND_TEMPORARY_FAILURE = 4,
 };
@@ -1537,7 +1537,7 @@ typedef struct mta_sts_aggregator mta_sts_aggregator;
 
 /**
  * "Do not fetch policy id X again before time T": set after a failed fetch (RFC 8461
- * §3.3, SPEC D15).
+ * §3.3, docs/CONFORMANCE.md#d15).
  *
  * Made by `mta_sts_outcome_backoff()`, freed with `mta_sts_backoff_free()`. Keep it
  * in memory per domain and pass it to `mta_sts_lookup_set_backoff()`. Immutable: it
@@ -1754,7 +1754,7 @@ typedef struct mta_sts_rpt_meta {
   struct mta_sts_bytes report_id_prefix;
   /**
    * Any Unix time (seconds) within the UTC day covered: the `date-range` is that
-   * day's 00:00:00Z to 23:59:59Z (RFC 8460 §4.1, SPEC D19).
+   * day's 00:00:00Z to 23:59:59Z (RFC 8460 §4.1, docs/CONFORMANCE.md#d19).
    */
   uint64_t day;
 } mta_sts_rpt_meta;
@@ -2297,7 +2297,7 @@ mta_sts_status mta_sts_delivery_plan_matched_pattern(const struct mta_sts_delive
  * Decides, before connecting, whether candidate `index` may be tried: writes NULL to
  * `*out_failure` when it may, and a new failure handle when it must be skipped (mode
  * `enforce` and no matching pattern: `validation-failure`, reason
- * `mtasts-policy-mx-mismatch`, SPEC D16). Report that failure, free it with
+ * `mtasts-policy-mx-mismatch`, docs/CONFORMANCE.md#d16). Report that failure, free it with
  * `mta_sts_failure_free()`, and go on with the next candidate. An MTA that applies DANE
  * to this host connects anyway and lets the verdict decide.
  */
@@ -2595,9 +2595,9 @@ mta_sts_status mta_sts_lookup_set_backoff(struct mta_sts_lookup *lookup,
 
 /**
  * Sets how strictly the fetch response is checked: `require_text_plain` refuses a
- * `Content-Type` other than `text/plain` (default true, SPEC D10; when false such a
+ * `Content-Type` other than `text/plain` (default true, docs/CONFORMANCE.md#d10; when false such a
  * response is accepted with a warning), `max_body_len` is the largest body accepted
- * (default and at most 65536, SPEC D12).
+ * (default and at most 65536, docs/CONFORMANCE.md#d12).
  *
  * Allowed only before the TXT answer is fed; later gives
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
@@ -2787,8 +2787,8 @@ mta_sts_status mta_sts_outcome_bounce_check(const struct mta_sts_outcome *outcom
                                             mta_sts_bounce_check *out_check);
 
 /**
- * Writes to `*out_temporary` whether the outcome is the DNS temporary failure of SPEC
- * D13 (no valid cache): an MTA that prefers to defer rather than deliver without
+ * Writes to `*out_temporary` whether the outcome is the DNS temporary failure with no
+ * valid cache (docs/CONFORMANCE.md#d13): an MTA that prefers to defer rather than deliver without
  * MTA-STS tests this.
  */
 mta_sts_status mta_sts_outcome_is_temporary_failure(const struct mta_sts_outcome *outcome,
@@ -2913,7 +2913,7 @@ mta_sts_status mta_sts_report_read_json(const uint8_t *json,
  * `max_decompressed_len`: the most bytes decompression may produce, 0 for the
  * default (10 MiB); past it the status is
  * `MTA_STS_STATUS_RPT_INTAKE_DECOMPRESSED_TOO_LARGE` and no more is allocated
- * (SPEC D20). Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (broken gzip, zip archive),
+ * (docs/CONFORMANCE.md#d20). Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (broken gzip, zip archive),
  * `MTA_STS_STATUS_RPT_REPORT_*`. The note `MTA_STS_RPT_INTAKE_NOTE_GZIPPED` says the
  * file was compressed.
  */
@@ -3076,7 +3076,7 @@ mta_sts_status mta_sts_policy_matches_mx(const struct mta_sts_policy *policy,
 
 /**
  * Decides, before connecting, whether an MX host may be tried under this policy
- * (RFC 8461 §4.1, §5; SPEC D16).
+ * (RFC 8461 §4.1, §5; docs/CONFORMANCE.md#d16).
  *
  * Writes NULL to `*out_failure` when the host may be tried: it matches a pattern, or
  * the mode is `testing` or `none`. Writes a new failure handle when it must be
@@ -3191,7 +3191,7 @@ void mta_sts_report_free(struct mta_sts_report *report);
 /**
  * Writes the report JSON (RFC 8460 §4.4, one line, UTF-8) to `*out_json`.
  *
- * Serialization is deterministic and always RFC form (SPEC D19): members in RFC
+ * Serialization is deterministic and always RFC form (docs/CONFORMANCE.md#d19): members in RFC
  * order, `mx-host` and `policy-string` as arrays, `failure-details` always present,
  * UTC `Z` date-times, even for a report read leniently. The view is valid until
  * `report` is freed.

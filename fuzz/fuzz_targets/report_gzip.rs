@@ -1,4 +1,4 @@
-//! Gzip intake (SPEC D20): `gunzip` and `read_report_file` never produce more than
+//! Gzip intake (docs/CONFORMANCE.md#d20): `gunzip` and `read_report_file` never produce more than
 //! their bound, whatever the input (gzip bombs included), and `gzip` -> `gunzip`
 //! is the identity.
 //!

@@ -1,4 +1,4 @@
-//! TLS-RPT JSON report, tolerant parser (SPEC D18): `Report::from_json_lenient` on any
+//! TLS-RPT JSON report, tolerant parser (docs/CONFORMANCE.md#d18): `Report::from_json_lenient` on any
 //! input, `read_json` on the same bytes, and the round trip: the RFC-form output of
 //! an accepted report parses (leniently and strictly where the content allows) back
 //! to the same report.

@@ -69,7 +69,7 @@ struct PolicyReport {
     mx: Vec<String>,
     warnings: Vec<String>,
     error: Option<String>,
-    result_type: Option<&'static str>,
+    result_type: Option<ResultType>,
     reason_code: Option<String>,
 }
 
@@ -87,14 +87,14 @@ struct MxReport {
 
 #[derive(Debug, Serialize)]
 struct FailureReport {
-    result_type: &'static str,
+    result_type: ResultType,
     reason_code: Option<String>,
 }
 
 impl From<&Failure> for FailureReport {
     fn from(failure: &Failure) -> Self {
         Self {
-            result_type: failure.result_type.as_str(),
+            result_type: failure.result_type.clone(),
             reason_code: failure.reason_code.clone(),
         }
     }
@@ -103,7 +103,7 @@ impl From<&Failure> for FailureReport {
 #[derive(Debug, Default, Serialize)]
 struct StarttlsReport {
     result: &'static str,
-    result_type: Option<&'static str>,
+    result_type: Option<ResultType>,
     reason_code: Option<String>,
     tls_version: Option<&'static str>,
     greeting: Option<String>,
@@ -581,7 +581,7 @@ fn describe_policy(
         }
         let failure = error.failure();
         policy.error = Some(text);
-        policy.result_type = Some(failure.result_type.as_str());
+        policy.result_type = Some(failure.result_type.clone());
         policy.reason_code = failure.reason_code;
     }
 }
@@ -626,7 +626,7 @@ fn starttls_report(
             };
             let report = StarttlsReport {
                 result,
-                result_type: failure.as_ref().map(|f| f.result_type.as_str()),
+                result_type: failure.as_ref().map(|f| f.result_type.clone()),
                 reason_code: failure.as_ref().and_then(|f| f.reason_code.clone()),
                 tls_version: probe.tls_version,
                 greeting: Some(probe.greeting),
@@ -655,7 +655,7 @@ fn starttls_report(
 
 /// What a certificate failure means, for people; `None` for other failures.
 fn certificate_problem(failure: &Failure, host: &str) -> Option<String> {
-    match failure.result_type {
+    match &failure.result_type {
         ResultType::CertificateExpired => {
             Some("the certificate has expired or is not yet valid".into())
         }
@@ -776,7 +776,10 @@ fn render_policy(policy: &PolicyReport, out: &mut Output) {
             &format!(
                 "policy {}: {error} [{}{}]",
                 policy.url,
-                policy.result_type.unwrap_or("error"),
+                policy
+                    .result_type
+                    .as_ref()
+                    .map_or("error", ResultType::as_str),
                 policy
                     .reason_code
                     .as_deref()
@@ -851,7 +854,7 @@ fn render_starttls(
         _ => "",
     };
     let policy_applies = matches!(mode, Some("enforce" | "testing"));
-    match starttls.result_type {
+    match &starttls.result_type {
         None if starttls.result == "verified" => out.line(
             Mark::Ok,
             &format!(
@@ -939,7 +942,7 @@ mod tests {
             }),
         );
         assert_eq!(report.result, "starttls-not-offered");
-        assert_eq!(report.result_type, Some("starttls-not-supported"));
+        assert_eq!(report.result_type, Some(ResultType::StarttlsNotSupported));
         assert_eq!(tls, Some(TlsOutcome::StarttlsNotOffered));
     }
 

@@ -65,7 +65,8 @@ pub(crate) fn human_duration(secs: u64) -> String {
 }
 
 /// What to tell a publisher about a `max_age` that parses: the values RFC 8461 and the
-/// SPEC single out (D7 clamping is a core warning already). `None`: nothing to say.
+/// conformance document (docs/CONFORMANCE.md#d8) single out (the clamping of decision
+/// D7 is a core warning already). `None`: nothing to say.
 pub(crate) fn max_age_advice(mode: Mode, max_age: u32) -> Option<(Mark, String)> {
     // A short max_age is what §8.3 asks for when removing a policy with `mode: none`.
     if mode == Mode::None {
@@ -75,7 +76,7 @@ pub(crate) fn max_age_advice(mode: Mode, max_age: u32) -> Option<(Mark, String)>
         return Some((
             Mark::Warn,
             "max_age 0: the policy applies to the current delivery only and is never cached, \
-             so it gives no protection after first contact (SPEC D8)"
+             so it gives no protection after first contact"
                 .to_owned(),
         ));
     }
@@ -116,9 +117,9 @@ pub(crate) fn policy_error_line(err: &PolicyError) -> Option<usize> {
 /// the limit is described without its (unknown) full length.
 fn policy_error_message(err: &PolicyError) -> String {
     match err {
-        PolicyError::TooLarge { limit, .. } => format!(
-            "policy body is larger than {limit} bytes (RFC 8461 §3.3 suggested limit, SPEC D12)"
-        ),
+        PolicyError::TooLarge { limit, .. } => {
+            format!("policy body is larger than {limit} bytes (RFC 8461 §3.3 suggested limit)")
+        }
         other => other.to_string(),
     }
 }
@@ -153,7 +154,7 @@ pub(crate) fn rpt_record_error_offset(err: &tls_rpt_core::RecordError) -> Option
 pub(crate) fn rpt_warning_message(warning: &tls_rpt_core::RecordWarning) -> String {
     use tls_rpt_core::RecordWarning as W;
     match warning {
-        W::UriDropped { uri, problem } => format!("rua {uri:?} dropped: {problem} (SPEC D17)"),
+        W::UriDropped { uri, problem } => format!("rua {uri:?} dropped: {problem}"),
         W::SpaceBeforeFirstDelimiter => "whitespace before the first ';'".to_owned(),
         W::TrailingWhitespace => "whitespace after the last field".to_owned(),
         W::DuplicateRua => "more than one rua field; the URIs of all are kept".to_owned(),
@@ -736,8 +737,8 @@ pub(crate) fn rpt_record(txt: &str, out: &mut Output) -> Exit {
                 .extensions()
                 .iter()
                 .map(|e| RptExtensionDoc {
-                    name: &e.name,
-                    value: &e.value,
+                    name: e.name(),
+                    value: e.value(),
                 })
                 .collect();
             doc.warnings = record.warnings().iter().map(rpt_warning_message).collect();
@@ -827,7 +828,7 @@ mod tests {
     #[test]
     fn rfc8461_s3_2_max_age_advice() {
         assert!(
-            matches!(max_age_advice(Mode::Enforce, 0), Some((Mark::Warn, t)) if t.contains("D8"))
+            matches!(max_age_advice(Mode::Enforce, 0), Some((Mark::Warn, t)) if t.contains("never cached"))
         );
         assert!(matches!(
             max_age_advice(Mode::Testing, 600),
@@ -855,7 +856,7 @@ mod tests {
         let err = Policy::parse(&big).unwrap_err();
         assert_eq!(
             policy_error_message(&err),
-            "policy body is larger than 65536 bytes (RFC 8461 §3.3 suggested limit, SPEC D12)"
+            "policy body is larger than 65536 bytes (RFC 8461 §3.3 suggested limit)"
         );
     }
 

@@ -178,7 +178,7 @@ struct ReportDoc<'a> {
     format: Option<&'static str>,
     strict: bool,
     read: bool,
-    /// Serialized by the core, in RFC 8460 member order (SPEC D19).
+    /// Serialized by the core, in RFC 8460 member order (docs/CONFORMANCE.md#d19).
     report: Option<&'a Report>,
     tolerations: Vec<PathMessage>,
     notes: Vec<NoteDoc>,
@@ -328,7 +328,7 @@ pub(crate) fn run(path: &Path, strict: bool, out: &mut Output) -> Exit {
         }
     }
     if !intake.tolerations.is_empty() {
-        out.heading("Tolerated deviations (lenient parse, SPEC D18)");
+        out.heading("Tolerated deviations (lenient parse)");
         for toleration in &intake.tolerations {
             out.line(Mark::Warn, &printable(&toleration.to_string()));
         }
@@ -388,7 +388,7 @@ fn print_report(report: &Report, out: &mut Output) {
     );
     out.line(Mark::Info, &field("contact", &report.contact_info));
     out.line(Mark::Info, &field("report id", &report.report_id));
-    // The core's own RFC 3339 form (SPEC D19), as in its JSON output.
+    // The core's own RFC 3339 form (docs/CONFORMANCE.md#d19), as in its JSON output.
     let range = serde_json::to_value(report.date_range).unwrap_or_default();
     let time = |key: &str| {
         range

@@ -43,8 +43,8 @@ pub(crate) fn system_time(secs: u64) -> SystemTime {
 /// It holds the Policy Domain, the TXT record `id` it was fetched for, the parsed
 /// policy, the policy text as served (for TLS-RPT `policy-string` and for
 /// re-parsing on import), and the fetch time in whole seconds. It is valid while
-/// `now < fetched_at + max_age` (SPEC Part B §5.2 step 1); an unchanged TXT `id`
-/// never extends that (SPEC D14).
+/// `now < fetched_at + max_age` (docs/CONFORMANCE.md#discovery step 1); an unchanged TXT `id`
+/// never extends that (docs/CONFORMANCE.md#d14).
 ///
 /// # Serialized form
 ///
@@ -214,7 +214,7 @@ impl CachedPolicy {
         system_time(self.inner.expires_at)
     }
 
-    /// `now < expires_at`: the entry may be applied (SPEC Part B §5.2 steps 1 and 9).
+    /// `now < expires_at`: the entry may be applied (docs/CONFORMANCE.md#discovery steps 1 and 9).
     pub fn is_valid(&self, now: SystemTime) -> bool {
         unix_secs(now) < self.inner.expires_at
     }
@@ -235,7 +235,7 @@ impl CachedPolicy {
     }
 
     /// Whether a proactive refresh ([`PolicyLookup::refresh`]) is due at `now`:
-    /// `now >= refresh_at` (SPEC Part B §5.2 step 8). Refresh is due for an expired
+    /// `now >= refresh_at` (docs/CONFORMANCE.md#discovery step 8). Refresh is due for an expired
     /// entry too.
     pub fn refresh_due(&self, now: SystemTime) -> bool {
         unix_secs(now) >= self.refresh_at_secs()
@@ -365,7 +365,7 @@ impl Slot {
 /// An in-memory policy cache for one MTA process, keyed by [`PolicyDomain`]
 /// (lowercase A-label, no trailing dot).
 ///
-/// It holds, per domain, the [`CachedPolicy`] and the fetch backoff of SPEC D15
+/// It holds, per domain, the [`CachedPolicy`] and the fetch backoff of docs/CONFORMANCE.md#d15
 /// (a failed fetch of an `id` is not retried for
 /// [`limits::FETCH_RETRY_BACKOFF_SECS`]). Backoffs live only here: losing them
 /// on restart costs at most one early retry. Policies are what

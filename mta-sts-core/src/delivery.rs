@@ -1,11 +1,11 @@
 //! The delivery decision: the MX candidate plan and the verdict for each attempted MX
 //! ([RFC 8461 §4](https://www.rfc-editor.org/rfc/rfc8461#section-4), §5, §5.1, §8.4).
 
-use crate::failure::{Failure, ResultType};
 use crate::mx::MxPattern;
 use crate::policy::{Mode, Policy};
+use smtp_tls_types::{Failure, ResultType};
 
-/// The `failure-reason-code` of an MX host that matches no policy pattern (SPEC D16,
+/// The `failure-reason-code` of an MX host that matches no policy pattern (docs/CONFORMANCE.md#d16,
 /// the code mox uses).
 pub const MX_MISMATCH_REASON: &str = "mtasts-policy-mx-mismatch";
 
@@ -92,7 +92,7 @@ pub enum Exhausted {
     Defer,
     /// Defer: a temporary failure, never a plaintext or off-policy fallback; before
     /// the message is bounced, run a [`PolicyLookup::before_bounce`](crate::PolicyLookup::before_bounce)
-    /// (SPEC Part B §5.2 steps 6 and 7, edge case 59).
+    /// (docs/CONFORMANCE.md#discovery steps 6 and 7, edge case 59).
     DeferAndCheckBeforeBounce,
 }
 
@@ -123,7 +123,7 @@ impl<'a> Candidate<'a> {
     }
 
     /// `Some(failure)` when this MX must be skipped without connecting: an `enforce`
-    /// policy and a host that matches no pattern (SPEC D16: `validation-failure`,
+    /// policy and a host that matches no pattern (docs/CONFORMANCE.md#d16: `validation-failure`,
     /// reason `mtasts-policy-mx-mismatch`; edge case 58). Report the failure and go
     /// on with the next candidate.
     ///
@@ -167,14 +167,14 @@ fn mx_mismatch() -> Failure {
     Failure::with_reason(ResultType::ValidationFailure, MX_MISMATCH_REASON)
 }
 
-/// The MX candidates of one delivery under one policy (SPEC Part B §5.2 steps 4 to 6).
+/// The MX candidates of one delivery under one policy (docs/CONFORMANCE.md#discovery steps 4 to 6).
 ///
 /// # Choosing the Policy Domain
 ///
 /// The Policy Domain ([RFC 8461 §3.4](https://www.rfc-editor.org/rfc/rfc8461#section-3.4))
 /// is the next-hop domain: normally the domain of the recipient address; when the
 /// MTA relays through an administratively configured smart host, the smart host's
-/// domain (SPEC Part B edge case 74). It is never the parent zone: mail to
+/// domain (docs/CONFORMANCE.md#ec74). It is never the parent zone: mail to
 /// `user@sub.example.com` looks up only `_mta-sts.sub.example.com` (edge case 73).
 /// Do not follow a CNAME on the recipient domain to choose it. Address literals
 /// (`user@[192.0.2.1]`) have no Policy Domain: no policy applies
@@ -185,7 +185,7 @@ fn mx_mismatch() -> Failure {
 /// [`DeliveryPlan::new`] takes the MX hosts in the usual preference order (RFC 5321
 /// §5.1; for an implicit MX, the domain itself) and annotates each with the policy
 /// pattern it matches. The MTA then walks that one list as it normally would
-/// (SPEC Part B §5.2 step 5): there is no pre-filtered second list, which RFC 8461
+/// (docs/CONFORMANCE.md#discovery step 5): there is no pre-filtered second list, which RFC 8461
 /// §8.4 warns against. For each candidate it asks
 /// [`Candidate::skip_before_connect`], connects, and reports the STARTTLS/TLS result
 /// to [`Candidate::verdict`].

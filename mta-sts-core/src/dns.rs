@@ -639,7 +639,7 @@ pub enum DnsAnswer {
     /// NXDOMAIN: the name (or the end of its CNAME chain) does not exist.
     NxDomain,
     /// Any other rcode (SERVFAIL, REFUSED, FORMERR, NOTIMP, ...): the resolver could not
-    /// answer, try again later. For `_mta-sts`, SPEC D13 says to keep using a cached policy.
+    /// answer, try again later. For `_mta-sts`, docs/CONFORMANCE.md#d13 says to keep using a cached policy.
     TemporaryFailure {
         /// The response code, including the EDNS0 extended bits.
         rcode: Rcode,

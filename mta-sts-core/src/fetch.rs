@@ -5,15 +5,15 @@
 //! certificate validation for [`policy_host`], no redirects, no HTTP caching, a
 //! timeout (about one minute) and a read cap of `max_body_len + 1` bytes. It then
 //! hands the result to [`validate_fetch`] (or to the engine, which calls it), which
-//! applies SPEC D10 to D12 and returns a [`FetchedPolicy`] or a [`FetchError`] that
+//! applies docs/CONFORMANCE.md#d10 to #d12 and returns a [`FetchedPolicy`] or a [`FetchError`] that
 //! knows its TLS-RPT [`Failure`].
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::failure::{Failure, ResultType};
 use crate::limits;
 use crate::policy::{Policy, PolicyError};
+use smtp_tls_types::{Failure, ResultType};
 
 /// A Policy Domain: a lowercase A-label domain name without the trailing dot.
 ///
@@ -300,11 +300,11 @@ impl fmt::Display for TransportError {
 /// How strictly [`validate_fetch`] checks a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FetchOptions {
-    /// Refuse a `Content-Type` other than `text/plain` (SPEC D10; default `true`).
+    /// Refuse a `Content-Type` other than `text/plain` (docs/CONFORMANCE.md#d10; default `true`).
     /// When `false`, such a response is accepted with
     /// [`FetchWarning::UnexpectedContentType`].
     pub require_text_plain: bool,
-    /// Largest body accepted, in bytes (SPEC D12). Values above
+    /// Largest body accepted, in bytes (docs/CONFORMANCE.md#d12). Values above
     /// [`limits::MAX_POLICY_BODY_LEN`] are treated as that limit.
     pub max_body_len: usize,
 }
@@ -322,7 +322,7 @@ impl Default for FetchOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FetchWarning {
-    /// The response had no `Content-Type`; accepted (SPEC D10).
+    /// The response had no `Content-Type`; accepted (docs/CONFORMANCE.md#d10).
     MissingContentType,
     /// The `Content-Type` was not `text/plain`, accepted because
     /// [`FetchOptions::require_text_plain`] is off.
@@ -358,21 +358,21 @@ pub enum FetchError {
     /// No response arrived.
     #[error("policy fetch failed: {0}")]
     Transport(TransportError),
-    /// The status was not 200; redirects are not followed (SPEC D11,
+    /// The status was not 200; redirects are not followed (docs/CONFORMANCE.md#d11,
     /// [RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3)).
     #[error("http status {status}, only 200 is accepted")]
     Status {
         /// The status received.
         status: u16,
     },
-    /// The `Content-Type` is present and not `text/plain` (SPEC D10,
+    /// The `Content-Type` is present and not `text/plain` (docs/CONFORMANCE.md#d10,
     /// [RFC 8461 §3.2](https://www.rfc-editor.org/rfc/rfc8461#section-3.2)).
     #[error("content type {content_type:?} is not text/plain")]
     ContentType {
         /// The media type received (its first 100 bytes).
         content_type: String,
     },
-    /// The body is over the size limit (SPEC D12,
+    /// The body is over the size limit (docs/CONFORMANCE.md#d12,
     /// [RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3)).
     #[error("policy body is at least {len} bytes, over the limit of {limit}")]
     BodyTooLarge {
@@ -418,7 +418,7 @@ impl FetchError {
     }
 }
 
-/// Validates a fetch result and parses the policy (SPEC D10, D11, D12).
+/// Validates a fetch result and parses the policy (docs/CONFORMANCE.md#d10, #d11, #d12).
 ///
 /// ```
 /// use mta_sts_core::{FetchError, FetchOptions, FetchResult, ResultType, validate_fetch};
@@ -513,7 +513,7 @@ fn media_type(value: &str) -> &str {
     value.split(';').next().unwrap_or_default().trim()
 }
 
-/// `text/plain` in any letter case, with any parameters (SPEC D10).
+/// `text/plain` in any letter case, with any parameters (docs/CONFORMANCE.md#d10).
 fn is_text_plain(value: &str) -> bool {
     media_type(value).eq_ignore_ascii_case("text/plain")
 }
@@ -667,13 +667,13 @@ mod tests {
     }
 
     #[test]
-    fn spec_d10_missing_content_type_is_accepted_with_warning() {
+    fn d10_missing_content_type_is_accepted_with_warning() {
         let ok = validate(response(200, None, BODY)).unwrap();
         assert_eq!(ok.warnings, [FetchWarning::MissingContentType]);
     }
 
     #[test]
-    fn spec_d10_caller_may_relax_content_type() {
+    fn d10_caller_may_relax_content_type() {
         let options = FetchOptions {
             require_text_plain: false,
             ..FetchOptions::default()
@@ -698,7 +698,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_d12_caller_may_lower_but_not_raise_the_limit() {
+    fn d12_caller_may_lower_but_not_raise_the_limit() {
         let lowered = FetchOptions {
             max_body_len: 10,
             ..FetchOptions::default()

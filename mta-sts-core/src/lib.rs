@@ -149,7 +149,7 @@
 //!    do. Validity is `now < fetched_at + max_age`; a clock stepped backwards can only
 //!    keep an entry until its stored expiry.
 //! 3. **Timeouts are yours.** A DNS timeout or SERVFAIL is [`TxtAnswer::TemporaryFailure`]
-//!    (SPEC D13: by default no policy, [`Outcome::is_temporary_failure`] if you prefer to
+//!    (docs/CONFORMANCE.md#d13: by default no policy, [`Outcome::is_temporary_failure`] if you prefer to
 //!    defer). Give the HTTPS fetch about one minute ([`TransportError::Timeout`]).
 //! 4. **HTTPS rules** ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3)):
 //!    GET over HTTPS only, SNI and certificate validation for the step's `host`
@@ -182,11 +182,8 @@
 )]
 
 mod cache;
-mod chars;
 mod delivery;
 pub mod dns;
-mod extension;
-mod failure;
 mod fetch;
 pub mod limits;
 mod lookup;
@@ -200,8 +197,6 @@ pub use delivery::{
     Candidate, DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, MX_MISMATCH_REASON,
     TlsOutcome, Verdict,
 };
-pub use extension::Extension;
-pub use failure::{Failure, ResultType};
 pub use fetch::{
     DomainError, FetchError, FetchOptions, FetchResult, FetchWarning, FetchedPolicy, PolicyDomain,
     TransportError, policy_host, policy_url, validate_fetch,
@@ -212,4 +207,5 @@ pub use lookup::{
 };
 pub use mx::{MxPattern, MxPatternError};
 pub use policy::{Mode, Policy, PolicyError, PolicyWarning, WarningKind};
+pub use smtp_tls_types::{Extension, Failure, ResultType};
 pub use txt::{RecordError, RecordSelectError, RecordWarning, StsRecord};

@@ -8,23 +8,11 @@
 /// ([RFC 8461 §3.1](https://www.rfc-editor.org/rfc/rfc8461#section-3.1): `1*32(ALPHA / DIGIT)`).
 pub const STS_ID_MAX_LEN: usize = 32;
 
-/// *RFC.* Maximum length of an extension field name, in a TXT record or a policy
-/// ([RFC 8461 §3.1, §3.2](https://www.rfc-editor.org/rfc/rfc8461#section-3.1): first
-/// character plus `*31`).
-pub const EXT_NAME_MAX_LEN: usize = 32;
-
-/// *Ours.* Maximum length of a joined `_mta-sts` TXT record, in bytes.
-///
-/// A TXT RDATA is at most 65,535 bytes on the wire (RFC 1035 §3.3.14); a real
-/// `_mta-sts` record is under 100. Anything longer than this is refused before parsing.
-pub const MAX_TXT_RECORD_LEN: usize = 4096;
-
-/// *Ours.* Maximum number of TXT records examined in one RRset.
-pub const MAX_TXT_RECORDS: usize = 64;
+pub use smtp_tls_types::limits::{EXT_NAME_MAX_LEN, MAX_TXT_RECORD_LEN, MAX_TXT_RECORDS};
 
 /// *RFC (suggested).* Maximum size of a policy body, in bytes: 64 KiB
 /// ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3) suggests
-/// "64 kilobytes"; SPEC D12). A caller may lower it, never raise it.
+/// "64 kilobytes"; docs/CONFORMANCE.md#d12). A caller may lower it, never raise it.
 pub const MAX_POLICY_BODY_LEN: usize = 64 * 1024;
 
 /// *Ours.* Maximum number of `mx` lines in one policy.
@@ -35,7 +23,7 @@ pub const MAX_MX_PATTERNS: usize = 1000;
 
 /// *RFC.* Largest `max_age` honoured, in seconds: 31,557,600 (365.25 days)
 /// ([RFC 8461 §3.2](https://www.rfc-editor.org/rfc/rfc8461#section-3.2)). Larger values
-/// of at most [`MAX_AGE_MAX_DIGITS`] digits are clamped to it (SPEC D7, erratum 7282).
+/// of at most [`MAX_AGE_MAX_DIGITS`] digits are clamped to it (docs/CONFORMANCE.md#d7, erratum 7282).
 pub const MAX_AGE_MAX_SECS: u32 = 31_557_600;
 
 /// *RFC.* Maximum number of digits of `max_age`
@@ -77,7 +65,7 @@ pub const MAX_DNS_ANSWERS: usize = 256;
 
 /// *RFC (SHOULD).* Minimum wait before fetching a policy again for the same TXT `id`
 /// after a failed fetch, in seconds: five minutes
-/// ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3); SPEC D15).
+/// ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3); docs/CONFORMANCE.md#d15).
 pub const FETCH_RETRY_BACKOFF_SECS: u64 = 5 * 60;
 
 /// *RFC (suggested).* Longest interval between a fetch and its proactive refresh, in

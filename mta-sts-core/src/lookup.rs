@@ -1,7 +1,7 @@
 //! The discovery and refresh engine: one sans-IO state machine per Policy Domain.
 //!
-//! [`PolicyLookup`] implements SPEC Part B §5.2 (RFC 8461 §3.1, §3.3, §5.1, §10.2)
-//! and SPEC D13 to D15. The caller polls [`Step`]s, performs them with its own DNS
+//! [`PolicyLookup`] implements docs/CONFORMANCE.md#discovery (RFC 8461 §3.1, §3.3, §5.1, §10.2)
+//! and docs/CONFORMANCE.md#d13 to #d15. The caller polls [`Step`]s, performs them with its own DNS
 //! and HTTPS stack, and feeds the results back with the current time; the machine
 //! never reads the clock and never does I/O. The final [`Outcome`] says which policy
 //! applies and why, what to do with the cache, and what to report to TLS-RPT.
@@ -11,7 +11,6 @@ use std::time::SystemTime;
 
 use crate::cache::{CachedPolicy, unix_secs};
 use crate::dns::DnsAnswer;
-use crate::failure::{Failure, ResultType};
 use crate::fetch::{
     FetchError, FetchOptions, FetchResult, FetchWarning, PolicyDomain, policy_host, policy_url,
     validate_fetch,
@@ -19,12 +18,13 @@ use crate::fetch::{
 use crate::limits;
 use crate::policy::{Mode, Policy};
 use crate::txt::{RecordSelectError, StsRecord};
+use smtp_tls_types::{Failure, ResultType};
 
 /// The answer to the `_mta-sts.<domain>` TXT query, from any resolver.
 ///
 /// Build it from [`dns::DnsAnswer`](crate::dns::DnsAnswer) with `From`, or from your
 /// own resolver's result. CNAME chains are the resolver's business: pass the TXT
-/// records at the end of the chain (SPEC Part B edge case 18).
+/// records at the end of the chain (docs/CONFORMANCE.md#ec18).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TxtAnswer {
     /// The TXT records, each as its list of character-strings (joined without
@@ -35,7 +35,7 @@ pub enum TxtAnswer {
     NoRecords,
     /// NXDOMAIN.
     NxDomain,
-    /// SERVFAIL, REFUSED, timeout or any other failure to get an answer (SPEC D13).
+    /// SERVFAIL, REFUSED, timeout or any other failure to get an answer (docs/CONFORMANCE.md#d13).
     TemporaryFailure,
 }
 
@@ -87,17 +87,17 @@ pub enum Reason {
     /// or refresh).
     Fetched,
     /// The TXT `id` equals the valid cached policy's: the cached policy applies, with no
-    /// fetch and no change to its expiry (SPEC Part B edge case 69, SPEC D14).
+    /// fetch and no change to its expiry (docs/CONFORMANCE.md#ec69, #d14).
     CachedIdUnchanged,
     /// Discovery failed and the valid cached policy applies
     /// ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3), §5.1;
-    /// SPEC Part B edge cases 5, 19, 70).
+    /// edge cases 5, 19 and 70 of docs/CONFORMANCE.md).
     CachedFallback(DiscoveryError),
     /// No policy applies: deliver as if the domain had no MTA-STS
     /// ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3); edge
     /// cases 51, 72).
     NoPolicy(DiscoveryError),
-    /// The TXT lookup failed temporarily and no valid policy is cached (SPEC D13). By
+    /// The TXT lookup failed temporarily and no valid policy is cached (docs/CONFORMANCE.md#d13). By
     /// default this means "no policy", as RFC 8461 reads; an MTA may choose to defer
     /// the message instead.
     TemporaryFailure,
@@ -125,18 +125,18 @@ pub enum DiscoveryError {
     /// The TXT RRset is unusable: more than one MTA-STS record (edge case 5) or an
     /// invalid one ([RFC 8461 §3.1](https://www.rfc-editor.org/rfc/rfc8461#section-3.1)).
     InvalidRecord(RecordSelectError),
-    /// The TXT lookup failed temporarily (SPEC D13).
+    /// The TXT lookup failed temporarily (docs/CONFORMANCE.md#d13).
     DnsTemporaryFailure,
     /// The policy fetch failed.
     Fetch(FetchError),
     /// The fetch was skipped: this `id` failed less than
-    /// [`limits::FETCH_RETRY_BACKOFF_SECS`] ago (SPEC D15).
+    /// [`limits::FETCH_RETRY_BACKOFF_SECS`] ago (docs/CONFORMANCE.md#d15).
     FetchBackoff(FetchBackoff),
 }
 
 impl DiscoveryError {
     /// The TLS-RPT failure for this problem, reported when a policy is known to exist
-    /// (SPEC Part B §5.4).
+    /// (docs/CONFORMANCE.md#reporting).
     pub fn failure(&self) -> Failure {
         let fetch_error = |code: &str| Failure::with_reason(ResultType::StsPolicyFetchError, code);
         match self {
@@ -173,13 +173,13 @@ impl fmt::Display for DiscoveryError {
 /// What the caller does with its cache for this domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheAction {
-    /// Store [`Outcome::entry`], replacing any previous entry (SPEC Part B §5.2
+    /// Store [`Outcome::entry`], replacing any previous entry (docs/CONFORMANCE.md#discovery
     /// step 3, also for `mode: none`).
     Store,
     /// The cached entry stays as it is.
     Keep,
     /// Remove the cached entry: it has expired, or the newest policy has
-    /// `max_age: 0` and must not be cached (SPEC D8).
+    /// `max_age: 0` and must not be cached (docs/CONFORMANCE.md#d8).
     Remove,
     /// Nothing was cached and nothing is to be cached.
     Nothing,
@@ -196,7 +196,7 @@ pub enum BackoffAction {
     Clear,
 }
 
-/// "Do not fetch policy `id` again before `until`" (SPEC D15,
+/// "Do not fetch policy `id` again before `until`" (docs/CONFORMANCE.md#d15,
 /// [RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3): wait at least
 /// five minutes before retrying a failed fetch for the same version id).
 ///
@@ -237,7 +237,7 @@ impl FetchBackoff {
 }
 
 /// The verdict of a before-bounce check ([`PolicyLookup::before_bounce`],
-/// SPEC Part B §5.2 step 7).
+/// docs/CONFORMANCE.md#discovery step 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BounceCheck {
     /// A policy with a new `id` was fetched: retry delivery with it
@@ -306,7 +306,7 @@ impl Outcome {
 
     /// The failure to report to TLS-RPT for this delivery, if any: fetch and
     /// discovery failures while a policy is known to exist, never for a cached
-    /// `mode: none` policy (SPEC Part B §5.4,
+    /// `mode: none` policy (docs/CONFORMANCE.md#reporting,
     /// [RFC 8461 §6](https://www.rfc-editor.org/rfc/rfc8461#section-6)). After a
     /// refresh lookup, it is what to alert the administrator about (§10.2).
     pub fn report(&self) -> Option<&Failure> {
@@ -323,7 +323,7 @@ impl Outcome {
         self.bounce_check
     }
 
-    /// Whether this is the DNS temporary failure of SPEC D13 (no valid cache): an MTA
+    /// Whether this is the DNS temporary failure of docs/CONFORMANCE.md#d13 (no valid cache): an MTA
     /// that prefers to defer rather than deliver without MTA-STS tests this.
     pub fn is_temporary_failure(&self) -> bool {
         self.reason == Reason::TemporaryFailure
@@ -407,7 +407,7 @@ enum State {
     Done(Box<Outcome>),
 }
 
-/// The discovery state machine for one Policy Domain (SPEC Part B §5.2).
+/// The discovery state machine for one Policy Domain (docs/CONFORMANCE.md#discovery).
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -456,7 +456,7 @@ impl PolicyLookup {
         Self::with_kind(domain, cached, now, Kind::Delivery)
     }
 
-    /// A proactive refresh of `cached` (SPEC Part B §5.2 step 8; run it when
+    /// A proactive refresh of `cached` (docs/CONFORMANCE.md#discovery step 8; run it when
     /// [`CachedPolicy::refresh_due`]). It re-fetches the policy even when the TXT `id`
     /// is unchanged, and even when the TXT lookup fails (RFC 8461 §10.2: "regardless
     /// of the state of the TXT record"); a success extends the expiry, a failure
@@ -466,7 +466,7 @@ impl PolicyLookup {
     }
 
     /// The check before a message that failed under policy `applied_id` is bounced
-    /// (SPEC Part B §5.2 step 7, [RFC 8461 §5.1](https://www.rfc-editor.org/rfc/rfc8461#section-5.1)):
+    /// (docs/CONFORMANCE.md#discovery step 7, [RFC 8461 §5.1](https://www.rfc-editor.org/rfc/rfc8461#section-5.1)):
     /// a delivery lookup whose [`Outcome::bounce_check`] says whether a policy with a
     /// different `id` was found and fetched.
     pub fn before_bounce(
@@ -503,7 +503,7 @@ impl PolicyLookup {
         }
     }
 
-    /// Sets the stored fetch backoff of this domain (SPEC D15); a backoff for another
+    /// Sets the stored fetch backoff of this domain (docs/CONFORMANCE.md#d15); a backoff for another
     /// `id` does not block anything.
     #[must_use]
     pub fn with_backoff(mut self, backoff: Option<FetchBackoff>) -> Self {
@@ -631,7 +631,7 @@ impl PolicyLookup {
         self.cached.as_ref().filter(|entry| entry.is_valid(now))
     }
 
-    /// Fetches `id`, unless a backoff blocks it (SPEC D15).
+    /// Fetches `id`, unless a backoff blocks it (docs/CONFORMANCE.md#d15).
     fn begin_fetch(&mut self, now: SystemTime, id: String) {
         match &self.backoff {
             Some(backoff) if backoff.blocks(&id, now) => {
@@ -646,7 +646,7 @@ impl PolicyLookup {
     fn fail(&mut self, now: SystemTime, problem: DiscoveryError, backoff: BackoffAction) {
         match self.valid_cached(now) {
             Some(entry) => {
-                // SPEC Part B §5.4: report fetch failures while a policy is cached,
+                // docs/CONFORMANCE.md#reporting: report fetch failures while a policy is cached,
                 // except for mode none.
                 let report = (entry.policy().mode() != Mode::None).then(|| problem.failure());
                 let entry = entry.clone();

@@ -6,8 +6,8 @@ use std::net::Ipv6Addr;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::chars;
 use crate::limits::{MAX_DOMAIN_LEN, MAX_LABEL_LEN};
+use smtp_tls_types::chars;
 
 /// One `mx` value of a policy: an exact host name, or `*.` followed by a domain, where
 /// the `*` stands for exactly one whole left-most label.
@@ -20,7 +20,7 @@ use crate::limits::{MAX_DOMAIN_LEN, MAX_LABEL_LEN};
 ///
 /// Patterns are compared (and hashed) ASCII case-insensitively, and written in lower case
 /// (RFC 8461 §4.1 defers to RFC 6125, under which DNS names compare without case).
-/// They must be A-labels: a U-label pattern is an error (SPEC D5). An IP address is
+/// They must be A-labels: a U-label pattern is an error (docs/CONFORMANCE.md#d5). An IP address is
 /// never a valid pattern.
 ///
 /// ```

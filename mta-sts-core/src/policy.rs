@@ -4,10 +4,11 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use crate::chars;
-use crate::extension::{Extension, is_ext_name};
 use crate::limits::{MAX_AGE_MAX_DIGITS, MAX_AGE_MAX_SECS, MAX_MX_PATTERNS, MAX_POLICY_BODY_LEN};
 use crate::mx::{self, MxPattern, MxPatternError};
+use smtp_tls_types::Extension;
+use smtp_tls_types::chars;
+use smtp_tls_types::txt::is_ext_name;
 
 /// The policy mode, RFC 8461 [§5](https://www.rfc-editor.org/rfc/rfc8461#section-5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,7 +63,7 @@ impl fmt::Display for Mode {
 /// ```
 ///
 /// The parser is strict on meaning and tolerant of harmless form errors, each of which
-/// is kept as a [`PolicyWarning`] with its line number (SPEC Part A):
+/// is kept as a [`PolicyWarning`] with its line number (docs/CONFORMANCE.md#d3 to #d9):
 ///
 /// | deviation | outcome |
 /// |---|---|
@@ -868,7 +869,7 @@ mod tests {
 
     #[test]
     fn edge_case_23_bare_cr_accepted_with_warning() {
-        // SPEC D3 overrides the strict reading.
+        // docs/CONFORMANCE.md#d3 overrides the strict reading.
         let p = ok("version: STSv1\rmode: enforce\rmx: mail.example.com\rmax_age: 86400\r");
         assert_eq!(p.mode(), Mode::Enforce);
         assert_eq!(kinds(&p), [(1, WarningKind::BareCrLineEnding)]);

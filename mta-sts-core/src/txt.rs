@@ -3,9 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::chars;
-use crate::extension::{Extension, is_ext_name};
-use crate::limits::{MAX_TXT_RECORD_LEN, MAX_TXT_RECORDS, STS_ID_MAX_LEN};
+use crate::limits::{MAX_TXT_RECORD_LEN, STS_ID_MAX_LEN};
+use smtp_tls_types::Extension;
+use smtp_tls_types::chars;
+use smtp_tls_types::txt::is_ext_name;
+use smtp_tls_types::txt::{self, JoinedRecord, SelectError};
 
 const VERSION: &str = "v=STSv1";
 
@@ -22,7 +24,7 @@ const VERSION: &str = "v=STSv1";
 /// sts-ext-value   = 1*(%x21-3A / %x3C / %x3E-7E)
 /// ```
 ///
-/// The parser follows this grammar, with the tolerances of SPEC D1, each reported as a
+/// The parser follows this grammar, with the tolerances of docs/CONFORMANCE.md#d1, each reported as a
 /// [`RecordWarning`]: whitespace before the first `;` (erratum 6285) and whitespace after
 /// the last field. A duplicated field keeps its first occurrence (§3.2, last paragraph).
 ///
@@ -43,7 +45,7 @@ pub struct StsRecord {
     warnings: Vec<RecordWarning>,
 }
 
-/// A tolerated deviation from the §3.1 grammar (SPEC D1).
+/// A tolerated deviation from the §3.1 grammar (docs/CONFORMANCE.md#d1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RecordWarning {
@@ -93,7 +95,7 @@ pub enum RecordError {
         /// Byte offset.
         offset: usize,
     },
-    /// The record does not begin with the case-sensitive `v=STSv1` (§3.1, SPEC D2).
+    /// The record does not begin with the case-sensitive `v=STSv1` (§3.1, docs/CONFORMANCE.md#d2).
     #[error("not an MTA-STS record: it must begin with \"v=STSv1\"")]
     NotStsRecord,
     /// Something other than `;` where a field delimiter must be.
@@ -149,7 +151,7 @@ pub enum RecordSelectError {
         /// How many records begin with `v=STSv1`.
         count: usize,
     },
-    /// The RRset holds more than [`MAX_TXT_RECORDS`] records.
+    /// The RRset holds more than [`MAX_TXT_RECORDS`](crate::limits::MAX_TXT_RECORDS) records.
     #[error("TXT RRset of more than {limit} records")]
     TooManyRecords {
         /// The limit.
@@ -273,28 +275,12 @@ impl StsRecord {
         R: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        let mut selected: Option<Result<Self, RecordError>> = None;
-        let mut count = 0usize;
-        for (n, record) in rrset.into_iter().enumerate() {
-            if n >= MAX_TXT_RECORDS {
-                return Err(RecordSelectError::TooManyRecords {
-                    limit: MAX_TXT_RECORDS,
-                });
-            }
-            let joined = join_bounded(record);
-            if !is_sts_candidate(&joined) {
-                continue;
-            }
-            count += 1;
-            if count == 1 {
-                selected = Some(parse_bytes(&joined));
-            }
-        }
-        match (count, selected) {
-            (1, Some(result)) => Ok(result?),
-            (0, _) | (_, None) => Err(RecordSelectError::NoRecord),
-            (count, Some(_)) => Err(RecordSelectError::MultipleRecords { count }),
-        }
+        let record = txt::select(rrset, VERSION).map_err(|e| match e {
+            SelectError::MultipleRecords { count } => RecordSelectError::MultipleRecords { count },
+            SelectError::TooManyRecords { limit } => RecordSelectError::TooManyRecords { limit },
+            _ => RecordSelectError::NoRecord,
+        })?;
+        Ok(parse_joined(&record)?)
     }
 
     /// The policy instance id (§3.1). Compare ids only for equality.
@@ -313,41 +299,14 @@ impl StsRecord {
     }
 }
 
-/// Joins character-strings, stopping one byte past the limit so that the parser
-/// reports `TooLong` without the joined record growing unbounded.
-fn join_bounded<S: AsRef<[u8]>>(strings: impl IntoIterator<Item = S>) -> Vec<u8> {
-    let mut joined = Vec::new();
-    for s in strings {
-        let s = s.as_ref();
-        let room = (MAX_TXT_RECORD_LEN + 1).saturating_sub(joined.len());
-        joined.extend_from_slice(s.get(..room.min(s.len())).unwrap_or_default());
-        if joined.len() > MAX_TXT_RECORD_LEN {
-            break;
-        }
-    }
-    joined
-}
-
-/// §3.1 selection: "begins with v=STSv1", read as the version token followed by a
-/// delimiter (optionally after whitespace, erratum 6285) or by the end of the record.
-fn is_sts_candidate(record: &[u8]) -> bool {
-    match record.strip_prefix(VERSION.as_bytes()) {
-        Some(rest) => {
-            let rest = rest.trim_ascii_start();
-            rest.is_empty() || rest.starts_with(b";")
-        }
-        None => false,
-    }
-}
-
-fn parse_bytes(record: &[u8]) -> Result<StsRecord, RecordError> {
-    if record.len() > MAX_TXT_RECORD_LEN {
+fn parse_joined(record: &JoinedRecord) -> Result<StsRecord, RecordError> {
+    if record.is_too_long() {
         return Err(RecordError::TooLong {
             len: record.len(),
             limit: MAX_TXT_RECORD_LEN,
         });
     }
-    match std::str::from_utf8(record) {
+    match std::str::from_utf8(record.bytes()) {
         Ok(s) => StsRecord::parse(s),
         Err(e) => Err(RecordError::NotAscii {
             offset: e.valid_up_to(),
@@ -541,7 +500,7 @@ mod tests {
 
     #[test]
     fn edge_case_06_space_before_first_delimiter_accepted_with_warning() {
-        // SPEC D1 (erratum 6285).
+        // docs/CONFORMANCE.md#d1 (erratum 6285).
         let r = ok("v=STSv1 ; id=1");
         assert_eq!(r.id(), "1");
         assert_eq!(
@@ -553,7 +512,7 @@ mod tests {
 
     #[test]
     fn edge_case_07_version_is_case_sensitive() {
-        // SPEC D2: not an MTA-STS record at all.
+        // docs/CONFORMANCE.md#d2: not an MTA-STS record at all.
         assert_eq!(
             StsRecord::parse("V=STSv1; id=1"),
             Err(RecordError::NotStsRecord)
@@ -662,7 +621,7 @@ mod tests {
 
     #[test]
     fn edge_case_17_trailing_space_accepted_with_warning() {
-        // SPEC D1.
+        // docs/CONFORMANCE.md#d1.
         let r = ok("v=STSv1; id=1 ");
         assert_eq!(r.id(), "1");
         assert_eq!(r.warnings(), [RecordWarning::TrailingWhitespace]);
@@ -707,11 +666,11 @@ mod tests {
 
     #[test]
     fn selection_bounds() {
-        let many: Vec<[&str; 1]> = vec![["v=spf1"]; MAX_TXT_RECORDS + 1];
+        let many: Vec<[&str; 1]> = vec![["v=spf1"]; crate::limits::MAX_TXT_RECORDS + 1];
         assert_eq!(
             StsRecord::from_txt_records(many),
             Err(RecordSelectError::TooManyRecords {
-                limit: MAX_TXT_RECORDS
+                limit: crate::limits::MAX_TXT_RECORDS
             })
         );
         let huge = "a".repeat(70_000);

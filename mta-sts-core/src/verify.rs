@@ -60,13 +60,13 @@
 //!   valid"). The reason code keeps the two apart.
 //! - **Self-signed is `certificate-not-trusted`** whether or not the certificate says
 //!   `CA:TRUE` (rustls-webpki reports `unknown-issuer` and `ca-used-as-end-entity`),
-//!   as SPEC edge case 64 requires. A self-signed certificate the caller put in the
+//!   as docs/CONFORMANCE.md#ec64 requires. A self-signed certificate the caller put in the
 //!   trust anchors verifies: trusting it is the operator's choice (§4.2).
 //! - **Chain before name.** A certificate that is both untrusted and for the wrong name
 //!   is reported `certificate-not-trusted`: a name on an untrusted certificate means
 //!   nothing. This is rustls' order too.
 //! - A certificate of the **policy host** that fails is always `sts-webpki-invalid`
-//!   (RFC 8460 §4.3.2.2, SPEC edge case 50); the reason code still says why.
+//!   (RFC 8460 §4.3.2.2, docs/CONFORMANCE.md#ec50); the reason code still says why.
 //! - A host that is not a DNS name (an IP address, a wildcard, bad syntax, a U-label:
 //!   names are compared as A-labels, which MX names from DNS already are) is refused
 //!   before any certificate is looked at ([`VerifyError::HostNotDnsName`]).
@@ -161,9 +161,9 @@ use rustls::{
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 use crate::delivery::TlsOutcome;
-use crate::failure::{Failure, ResultType};
 use crate::limits::MAX_CHAIN_INTERMEDIATES;
 use crate::policy::Mode;
+use smtp_tls_types::{Failure, ResultType};
 
 pub use rustls;
 pub use rustls_pki_types as pki_types;
@@ -287,7 +287,7 @@ pub fn policy_host_name(policy_domain: &str) -> Result<ServerName<'static>, Veri
 /// and of the handshake itself all go through it, with the same reason codes as
 /// [`VerifyError::failure`]. See the [module docs](self#classification) for the table.
 /// A failed handshake that is not about the certificate is `validation-failure` for an
-/// MX host (SPEC edge case 66) and `sts-policy-fetch-error` for the policy host.
+/// MX host (docs/CONFORMANCE.md#ec66) and `sts-policy-fetch-error` for the policy host.
 pub fn classify_tls_error(error: &rustls::Error, peer: Peer) -> Failure {
     let (class, code) = match error {
         rustls::Error::InvalidCertificate(e) => classify_certificate_error(e),
@@ -319,7 +319,7 @@ pub enum Enforcement {
 
 impl Enforcement {
     /// The enforcement a policy mode asks for; `None` for `mode: none`, under which
-    /// MTA-STS checks and reports nothing (SPEC edge case 61).
+    /// MTA-STS checks and reports nothing (docs/CONFORMANCE.md#ec61).
     pub const fn for_mode(mode: Mode) -> Option<Self> {
         match mode {
             Mode::Enforce => Some(Self::Enforce),

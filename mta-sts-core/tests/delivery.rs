@@ -1,5 +1,5 @@
-//! The delivery decision (SPEC Part B §5.2 steps 4 to 6, edge cases 58 to 61, 66, 67;
-//! SPEC D16), fed by the engine and by the certificate classification.
+//! The delivery decision (docs/CONFORMANCE.md#discovery steps 4 to 6, edge cases 58 to 61, 66, 67;
+//! docs/CONFORMANCE.md#d16), fed by the engine and by the certificate classification.
 
 mod common;
 
@@ -123,7 +123,7 @@ fn edge_case_66_no_starttls_or_failed_handshake_never_falls_back_to_plaintext() 
     assert_eq!(
         reports
             .iter()
-            .map(|(_, f)| f.result_type)
+            .map(|(_, f)| f.result_type.clone())
             .collect::<Vec<_>>(),
         [
             ResultType::StarttlsNotSupported,
@@ -147,7 +147,7 @@ fn edge_case_67_failing_dane_is_never_overridden() {
 }
 
 #[test]
-fn spec_d16_mx_mismatch_is_validation_failure_with_mox_code() {
+fn d16_mx_mismatch_is_validation_failure_with_mox_code() {
     let p = parsed("enforce");
     let plan = DeliveryPlan::new(Some(&p), ["a.b.example.com"]);
     let c = &plan.candidates()[0];

@@ -1,5 +1,5 @@
-//! Scenario tests of the discovery engine on a virtual clock (SPEC Part B §5.2,
-//! edge cases 5, 18, 19, 46 to 51, 69 to 74; SPEC D8, D13, D14, D15).
+//! Scenario tests of the discovery engine on a virtual clock (docs/CONFORMANCE.md#discovery,
+//! edge cases 5, 18, 19, 46 to 51, 69 to 74; docs/CONFORMANCE.md#d8, #d13, #d14, #d15).
 
 mod common;
 
@@ -26,7 +26,7 @@ fn cached_world() -> World {
     w
 }
 
-// ---- SPEC Part B §5.2, step by step -------------------------------------------------
+// ---- docs/CONFORMANCE.md#discovery, step by step -------------------------------------------------
 
 #[test]
 fn s5_2_step1_cached_policy_is_valid_while_now_before_fetch_plus_max_age() {
@@ -295,7 +295,7 @@ fn s5_2_step9_expired_cache_and_failed_discovery_means_no_policy() {
     assert!(w.cached().is_none());
 }
 
-// ---- SPEC Part B edge cases ----------------------------------------------------------
+// ---- Edge cases of docs/CONFORMANCE.md ------------------------------------------------
 
 #[test]
 fn edge_case_5_two_records_mean_no_policy_but_the_cache_still_applies() {
@@ -409,7 +409,7 @@ fn edge_case_47_non_200_success_is_fetch_error() {
         });
         assert_eq!(outcome.policy(), None);
         assert_eq!(
-            outcome.report().map(|f| f.result_type),
+            outcome.report().map(|f| f.result_type.clone()),
             Some(ResultType::StsPolicyFetchError)
         );
     }
@@ -501,7 +501,7 @@ fn edge_case_51_fetch_fails_without_cache_no_policy_report_and_wait_five_minutes
 }
 
 #[test]
-fn spec_d15_backoff_ends_after_five_minutes() {
+fn d15_backoff_ends_after_five_minutes() {
     let (mut w, _) = first_contact_with(Http::Transport(TransportError::Timeout));
     w.http = Http::ok(ENFORCE);
     w.advance(FETCH_RETRY_BACKOFF_SECS);
@@ -622,7 +622,7 @@ fn edge_case_74_smart_host_domain_is_the_policy_domain() {
 }
 
 #[test]
-fn spec_d8_max_age_zero_applies_now_and_is_not_cached() {
+fn d8_max_age_zero_applies_now_and_is_not_cached() {
     let mut w = cached_world();
     w.advance(60);
     w.publish("2", &policy("testing", 0));
@@ -644,7 +644,7 @@ fn spec_d8_max_age_zero_applies_now_and_is_not_cached() {
 }
 
 #[test]
-fn spec_d13_temporary_dns_failure() {
+fn d13_temporary_dns_failure() {
     let mut w = World::new("example.com");
     w.dns = TxtAnswer::TemporaryFailure;
     let outcome = w.deliver();
@@ -667,7 +667,7 @@ fn spec_d13_temporary_dns_failure() {
 }
 
 #[test]
-fn spec_d14_unchanged_id_does_not_extend_expiry() {
+fn d14_unchanged_id_does_not_extend_expiry() {
     let mut w = cached_world();
     w.advance(604_000);
     assert_eq!(w.deliver().reason(), &Reason::CachedIdUnchanged);

@@ -1,5 +1,5 @@
-//! Certificate validation scenarios (RFC 8461 §3.3, §4.2; SPEC Part B §4 and edge
-//! cases 50, 62-68), with certificates generated here by rcgen.
+//! Certificate validation scenarios (RFC 8461 §3.3, §4.2; docs/CONFORMANCE.md#mx-certificate
+//! and edge cases 50, 62 to 68), with certificates generated here by rcgen.
 //!
 //! In order: the DER function at a fixed time; the policy host; real rustls handshakes
 //! between a `ClientConnection` and a `ServerConnection` in memory (no sockets), with
@@ -139,7 +139,7 @@ fn host_mismatch() -> Failure {
 }
 
 // ---------------------------------------------------------------------------------
-// DER function: RFC 8461 §4.2 and SPEC edge cases 62-65.
+// DER function: RFC 8461 §4.2 and edge cases 62 to 65 of docs/CONFORMANCE.md.
 
 #[test]
 fn rfc8461_s4_2_valid_three_certificate_chain_passes() {
@@ -212,7 +212,7 @@ fn edge_case_63_wildcard_too_deep_is_host_mismatch() {
 
 #[test]
 fn rfc8461_s4_2_partial_label_wildcard_matches_nothing() {
-    // RFC 6125 §6.4.3 lets clients accept `mx*.example.com`; SPEC §4 says do not.
+    // RFC 6125 §6.4.3 lets clients accept `mx*.example.com`; we do not (RFC 9525 forbids it).
     let pki = Pki::new();
     let leaf = pki.leaf(&["mx*.example.com"]);
     assert_eq!(
@@ -552,7 +552,7 @@ fn rfc8461_s4_2_more_intermediates_than_the_limit_are_refused() {
 }
 
 // ---------------------------------------------------------------------------------
-// Policy host: RFC 8461 §3.3, SPEC edge cases 50 and 68.
+// Policy host: RFC 8461 §3.3, docs/CONFORMANCE.md#ec50 and #ec68.
 
 #[test]
 fn edge_case_50_policy_host_certificate_for_the_domain_only_is_webpki_invalid() {

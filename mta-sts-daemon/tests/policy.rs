@@ -100,7 +100,7 @@ async fn rfc8461_s3_3_first_contact_fetch_failure_delivers_unless_fail_closed() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spec_d13_dns_failure_with_nothing_cached_answers_within_the_deadline() {
+async fn d13_dns_failure_with_nothing_cached_answers_within_the_deadline() {
     let world = World::new(&[("enforce.test", "1", Some(ENFORCE))]);
     let silent = loopback::dns::silent_resolver();
     let state = tempfile::tempdir().unwrap();

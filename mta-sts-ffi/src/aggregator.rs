@@ -223,7 +223,7 @@ pub struct mta_sts_rpt_meta {
     /// `2026-11-28_example.com`.
     pub report_id_prefix: mta_sts_bytes,
     /// Any Unix time (seconds) within the UTC day covered: the `date-range` is that
-    /// day's 00:00:00Z to 23:59:59Z (RFC 8460 §4.1, SPEC D19).
+    /// day's 00:00:00Z to 23:59:59Z (RFC 8460 §4.1, docs/CONFORMANCE.md#d19).
     pub day: u64,
 }
 

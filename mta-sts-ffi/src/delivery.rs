@@ -1,6 +1,6 @@
 //! The delivery decision: the MX candidates of a delivery under a policy, what to do
 //! before connecting to each, and the verdict after STARTTLS (RFC 8461 §4, §5, §8.4;
-//! SPEC D16). Wraps `mta_sts_core::DeliveryPlan`.
+//! docs/CONFORMANCE.md#d16). Wraps `mta_sts_core::DeliveryPlan`.
 
 use mta_sts_core::{
     Candidate, DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, Failure, Policy, TlsOutcome,
@@ -243,7 +243,7 @@ pub extern "C" fn mta_sts_delivery_plan_matched_pattern(
 /// Decides, before connecting, whether candidate `index` may be tried: writes NULL to
 /// `*out_failure` when it may, and a new failure handle when it must be skipped (mode
 /// `enforce` and no matching pattern: `validation-failure`, reason
-/// `mtasts-policy-mx-mismatch`, SPEC D16). Report that failure, free it with
+/// `mtasts-policy-mx-mismatch`, docs/CONFORMANCE.md#d16). Report that failure, free it with
 /// `mta_sts_failure_free()`, and go on with the next candidate. An MTA that applies DANE
 /// to this host connects anyway and lets the verdict decide.
 #[unsafe(no_mangle)]

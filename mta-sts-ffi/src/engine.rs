@@ -1,5 +1,5 @@
 //! The discovery and refresh engine driven from C: one `mta_sts_lookup` per Policy
-//! Domain and delivery (RFC 8461 §3.1, §3.3, §5.1, §10.2; SPEC Part B §5.2, D13 to D15).
+//! Domain and delivery (RFC 8461 §3.1, §3.3, §5.1, §10.2; docs/CONFORMANCE.md#discovery, #d13 to #d15).
 //!
 //! The caller polls a step (`mta_sts_lookup_poll()`), performs it with its own DNS and
 //! HTTPS stack, feeds the result back with the current time (`mta_sts_lookup_handle_*`),
@@ -93,7 +93,7 @@ pub enum mta_sts_txt_answer_kind {
     NoRecords = 2,
     /// NXDOMAIN.
     NxDomain = 3,
-    /// SERVFAIL, REFUSED, a timeout or any other failure to get an answer (SPEC D13).
+    /// SERVFAIL, REFUSED, a timeout or any other failure to get an answer (docs/CONFORMANCE.md#d13).
     TemporaryFailure = 4,
 }
 
@@ -300,9 +300,9 @@ pub extern "C" fn mta_sts_lookup_set_backoff(
 }
 
 /// Sets how strictly the fetch response is checked: `require_text_plain` refuses a
-/// `Content-Type` other than `text/plain` (default true, SPEC D10; when false such a
+/// `Content-Type` other than `text/plain` (default true, docs/CONFORMANCE.md#d10; when false such a
 /// response is accepted with a warning), `max_body_len` is the largest body accepted
-/// (default and at most 65536, SPEC D12).
+/// (default and at most 65536, docs/CONFORMANCE.md#d12).
 ///
 /// Allowed only before the TXT answer is fed; later gives
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
@@ -558,7 +558,7 @@ pub enum mta_sts_reason {
     /// No policy applies: deliver as without MTA-STS (RFC 8461 §3.3);
     /// `mta_sts_outcome_problem()` says why.
     NoPolicy = 4,
-    /// The TXT lookup failed temporarily and no valid policy is cached (SPEC D13): by
+    /// The TXT lookup failed temporarily and no valid policy is cached (docs/CONFORMANCE.md#d13): by
     /// default no policy; an MTA may defer instead.
     TemporaryFailure = 5,
 }
@@ -608,7 +608,7 @@ pub enum mta_sts_bounce_check {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum mta_sts_fetch_warning {
-    /// The response had no `Content-Type`; accepted (SPEC D10).
+    /// The response had no `Content-Type`; accepted (docs/CONFORMANCE.md#d10).
     MissingContentType = 1,
     /// The `Content-Type` was not `text/plain`, accepted because the lookup's fetch
     /// options allow it.
@@ -839,8 +839,8 @@ pub extern "C" fn mta_sts_outcome_bounce_check(
     })
 }
 
-/// Writes to `*out_temporary` whether the outcome is the DNS temporary failure of SPEC
-/// D13 (no valid cache): an MTA that prefers to defer rather than deliver without
+/// Writes to `*out_temporary` whether the outcome is the DNS temporary failure with no
+/// valid cache (docs/CONFORMANCE.md#d13): an MTA that prefers to defer rather than deliver without
 /// MTA-STS tests this.
 #[unsafe(no_mangle)]
 pub extern "C" fn mta_sts_outcome_is_temporary_failure(
@@ -900,7 +900,7 @@ pub extern "C" fn mta_sts_outcome_free(outcome: *mut mta_sts_outcome) {
 }
 
 /// "Do not fetch policy id X again before time T": set after a failed fetch (RFC 8461
-/// §3.3, SPEC D15).
+/// §3.3, docs/CONFORMANCE.md#d15).
 ///
 /// Made by `mta_sts_outcome_backoff()`, freed with `mta_sts_backoff_free()`. Keep it
 /// in memory per domain and pass it to `mta_sts_lookup_set_backoff()`. Immutable: it
@@ -1290,7 +1290,7 @@ mod tests {
         );
         mta_sts_outcome_free(first);
 
-        // SPEC D15: the same id is not fetched again within five minutes.
+        // docs/CONFORMANCE.md#d15: the same id is not fetched again within five minutes.
         let retry = new_lookup(entry);
         assert_eq!(
             mta_sts_lookup_set_backoff(retry, stored),
@@ -1462,7 +1462,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_d10_d12_fetch_options_and_warnings() {
+    fn d10_d12_fetch_options_and_warnings() {
         let lookup = new_lookup(ptr::null());
         assert_eq!(
             mta_sts_lookup_set_fetch_options(lookup, false, 100),

@@ -57,61 +57,34 @@ impl mta_sts_result_type {
         Self::StsPolicyFetchError,
     ];
 
-    /// The C value of a core result type; `None` for one this version cannot name.
-    pub fn from_core(result_type: ResultType) -> Option<Self> {
-        Some(match result_type {
-            ResultType::StarttlsNotSupported => Self::StarttlsNotSupported,
-            ResultType::CertificateHostMismatch => Self::CertificateHostMismatch,
-            ResultType::CertificateExpired => Self::CertificateExpired,
-            ResultType::TlsaInvalid => Self::TlsaInvalid,
-            ResultType::DnssecInvalid => Self::DnssecInvalid,
-            ResultType::DaneRequired => Self::DaneRequired,
-            ResultType::CertificateNotTrusted => Self::CertificateNotTrusted,
-            ResultType::StsPolicyInvalid => Self::StsPolicyInvalid,
-            ResultType::StsWebpkiInvalid => Self::StsWebpkiInvalid,
-            ResultType::ValidationFailure => Self::ValidationFailure,
-            ResultType::StsPolicyFetchError => Self::StsPolicyFetchError,
-            _ => return None,
-        })
+    /// The C value of a result type; `None` for one this version cannot name. The C
+    /// values number the registry in order from 1 (a test holds [`Self::ALL`] to it).
+    pub fn from_core(result_type: &ResultType) -> Option<Self> {
+        result_type
+            .registry_index()
+            .and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// The result type a C integer names; `None` for any other number.
     pub fn from_u32(value: u32) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| *t as u32 == value)
+        let index = usize::try_from(value.checked_sub(1)?).ok()?;
+        Self::ALL.get(index).copied()
     }
 
-    /// The core result type this value stands for.
+    /// The result type this value stands for.
     pub fn to_core(self) -> ResultType {
-        match self {
-            Self::StarttlsNotSupported => ResultType::StarttlsNotSupported,
-            Self::CertificateHostMismatch => ResultType::CertificateHostMismatch,
-            Self::CertificateExpired => ResultType::CertificateExpired,
-            Self::TlsaInvalid => ResultType::TlsaInvalid,
-            Self::DnssecInvalid => ResultType::DnssecInvalid,
-            Self::DaneRequired => ResultType::DaneRequired,
-            Self::CertificateNotTrusted => ResultType::CertificateNotTrusted,
-            Self::StsPolicyInvalid => ResultType::StsPolicyInvalid,
-            Self::StsWebpkiInvalid => ResultType::StsWebpkiInvalid,
-            Self::ValidationFailure => ResultType::ValidationFailure,
-            Self::StsPolicyFetchError => ResultType::StsPolicyFetchError,
-        }
+        ResultType::REGISTRY
+            .get(self as usize - 1)
+            .cloned()
+            .unwrap_or(ResultType::ValidationFailure)
     }
 
     /// The registry string, NUL-terminated.
-    pub const fn registry_str(self) -> &'static CStr {
-        match self {
-            Self::StarttlsNotSupported => c"starttls-not-supported",
-            Self::CertificateHostMismatch => c"certificate-host-mismatch",
-            Self::CertificateExpired => c"certificate-expired",
-            Self::TlsaInvalid => c"tlsa-invalid",
-            Self::DnssecInvalid => c"dnssec-invalid",
-            Self::DaneRequired => c"dane-required",
-            Self::CertificateNotTrusted => c"certificate-not-trusted",
-            Self::StsPolicyInvalid => c"sts-policy-invalid",
-            Self::StsWebpkiInvalid => c"sts-webpki-invalid",
-            Self::ValidationFailure => c"validation-failure",
-            Self::StsPolicyFetchError => c"sts-policy-fetch-error",
-        }
+    pub fn registry_str(self) -> &'static CStr {
+        self.to_core()
+            .registry_str_with_nul()
+            .and_then(|s| CStr::from_bytes_with_nul(s.as_bytes()).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -156,7 +129,7 @@ pub extern "C" fn mta_sts_failure_result_type(
     status_boundary(|| {
         let failure = try_ref(failure)?;
         let out = try_out(out_result_type)?;
-        let result_type = mta_sts_result_type::from_core(failure.failure.result_type)
+        let result_type = mta_sts_result_type::from_core(&failure.failure.result_type)
             .ok_or(mta_sts_status::Unmapped)?;
         out.write(result_type);
         Ok(())
@@ -208,8 +181,8 @@ mod tests {
     #[test]
     fn rfc8460_s4_3_every_core_result_type_has_a_distinct_value_and_its_registry_string() {
         let mut seen = std::collections::HashSet::new();
-        for core in ResultType::ALL {
-            let c = mta_sts_result_type::from_core(core).unwrap();
+        for core in ResultType::REGISTRY {
+            let c = mta_sts_result_type::from_core(&core).unwrap();
             assert!(seen.insert(c), "{core:?}");
             assert_eq!(c.registry_str().to_str(), Ok(core.as_str()));
             assert_eq!(mta_sts_result_type_str(c as u32), c.registry_str().as_ptr());
@@ -217,6 +190,13 @@ mod tests {
             assert_eq!(c.to_core(), core);
         }
         assert_eq!(mta_sts_result_type::from_u32(0), None);
+        assert_eq!(
+            mta_sts_result_type::from_core(&ResultType::Other("x".into())),
+            None
+        );
+        for (i, c) in mta_sts_result_type::ALL.into_iter().enumerate() {
+            assert_eq!(c as usize, i + 1, "the C values number the registry from 1");
+        }
         assert_eq!(seen.len(), mta_sts_result_type::ALL.len());
         assert!(mta_sts_result_type_str(0).is_null());
         assert!(mta_sts_result_type_str(12).is_null());

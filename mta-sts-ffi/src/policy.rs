@@ -270,7 +270,7 @@ pub extern "C" fn mta_sts_policy_matches_mx(
 }
 
 /// Decides, before connecting, whether an MX host may be tried under this policy
-/// (RFC 8461 §4.1, §5; SPEC D16).
+/// (RFC 8461 §4.1, §5; docs/CONFORMANCE.md#d16).
 ///
 /// Writes NULL to `*out_failure` when the host may be tried: it matches a pattern, or
 /// the mode is `testing` or `none`. Writes a new failure handle when it must be

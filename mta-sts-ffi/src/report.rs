@@ -26,7 +26,7 @@ use crate::view::{mta_sts_bytes, mta_sts_str};
 /// `tls_rpt_core::Report`.
 pub struct mta_sts_report {
     report: Report,
-    /// The deterministic serialization (SPEC D19), made once so views can point into it.
+    /// The deterministic serialization (docs/CONFORMANCE.md#d19), made once so views can point into it.
     json: String,
     gzip: OnceLock<Vec<u8>>,
     tolerations: Vec<Diagnostic<mta_sts_rpt_deviation>>,
@@ -148,7 +148,7 @@ pub extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
 
 /// Writes the report JSON (RFC 8460 §4.4, one line, UTF-8) to `*out_json`.
 ///
-/// Serialization is deterministic and always RFC form (SPEC D19): members in RFC
+/// Serialization is deterministic and always RFC form (docs/CONFORMANCE.md#d19): members in RFC
 /// order, `mx-host` and `policy-string` as arrays, `failure-details` always present,
 /// UTC `Z` date-times, even for a report read leniently. The view is valid until
 /// `report` is freed.
@@ -553,7 +553,7 @@ pub extern "C" fn mta_sts_report_failure_detail(
     })
 }
 
-/// What a lenient intake tolerated (a departure from RFC 8460 §4.4 form, SPEC D18).
+/// What a lenient intake tolerated (a departure from RFC 8460 §4.4 form, docs/CONFORMANCE.md#d18).
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum mta_sts_rpt_deviation {
@@ -899,7 +899,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_d19_json_view_is_the_deterministic_serialization() {
+    fn d19_json_view_is_the_deterministic_serialization() {
         let report = parse(RFC_JSON);
         let mut json = mta_sts_str::borrow("unset");
         assert_eq!(

@@ -59,7 +59,7 @@ pub enum mta_sts_rpt_uri_scheme {
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum mta_sts_rpt_record_warning_kind {
-    /// A `rua` URI was dropped: not `mailto:`/`https:`, or malformed (SPEC D17).
+    /// A `rua` URI was dropped: not `mailto:`/`https:`, or malformed (docs/CONFORMANCE.md#d17).
     UriDropped = 1,
     /// Whitespace between `v=TLSRPTv1` and the first `;`; accepted.
     SpaceBeforeFirstDelimiter = 2,
@@ -257,8 +257,8 @@ pub extern "C" fn mta_sts_rpt_record_extension(
             .extensions()
             .get(index)
             .ok_or(mta_sts_status::IndexOutOfRange)?;
-        out_name.write(mta_sts_str::borrow(&ext.name));
-        out_value.write(mta_sts_str::borrow(&ext.value));
+        out_name.write(mta_sts_str::borrow(ext.name()));
+        out_value.write(mta_sts_str::borrow(ext.value()));
         Ok(())
     })
 }
@@ -398,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn spec_d17_dropped_uri_is_a_warning_and_extensions_are_kept() {
+    fn d17_dropped_uri_is_a_warning_and_extensions_are_kept() {
         let r =
             parse(b"v=TLSRPTv1; rua=http://r.example/x,mailto:a%40b@example.net; ext1=v").unwrap();
         assert_eq!(count(mta_sts_rpt_record_rua_count, r), 1);

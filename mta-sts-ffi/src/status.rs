@@ -255,7 +255,7 @@ pub enum mta_sts_status {
     FetchNotUtf8 = 2006,
     /// The fetch failed for a reason this version does not name.
     FetchOther = 2099,
-    /// The `_mta-sts` TXT lookup failed temporarily (SPEC D13).
+    /// The `_mta-sts` TXT lookup failed temporarily (docs/CONFORMANCE.md#d13).
     DiscoveryDnsTemporaryFailure = 2100,
     /// The fetch was skipped: this policy id failed less than 5 minutes ago (RFC 8461 §3.3).
     DiscoveryFetchBackoff = 2101,
@@ -278,7 +278,7 @@ pub enum mta_sts_status {
     RptRecordInvalidExtensionValue = 3006,
     /// The `_smtp._tls` record has no `rua` field (RFC 8460 §3).
     RptRecordMissingRua = 3007,
-    /// Every `rua` URI was dropped (only `mailto:` and `https:` are usable, SPEC D17).
+    /// Every `rua` URI was dropped (only `mailto:` and `https:` are usable, docs/CONFORMANCE.md#d17).
     RptRecordNoUsableRua = 3008,
     /// The `_smtp._tls` record is invalid for a reason this version does not name.
     RptRecordOther = 3099,
@@ -347,7 +347,7 @@ pub enum mta_sts_status {
 
     /// The gzip data of a report is broken (RFC 8460 §5.2).
     RptIntakeGzip = 3500,
-    /// The report decompresses to more than the bound (SPEC D20).
+    /// The report decompresses to more than the bound (docs/CONFORMANCE.md#d20).
     RptIntakeDecompressedTooLarge = 3501,
     /// The report is a zip archive, which RFC 8460 does not use.
     RptIntakeZip = 3502,

@@ -159,12 +159,14 @@ pub const DANE_ONLY: &str = "dane-only";
 
 /// The `policy_failure` value Postfix 3.10 accepts for `failure`.
 pub fn policy_failure_name(failure: &Failure) -> &'static str {
-    match failure.result_type {
-        t @ (ResultType::StsPolicyFetchError
-        | ResultType::StsPolicyInvalid
-        | ResultType::StsWebpkiInvalid) => t.as_str(),
-        _ => ResultType::ValidationFailure.as_str(),
-    }
+    let t = if failure.result_type.is_sts_policy_failure() {
+        &failure.result_type
+    } else {
+        &ResultType::ValidationFailure
+    };
+    t.registry_str_with_nul()
+        .and_then(|s| s.strip_suffix('\0'))
+        .unwrap_or("validation-failure")
 }
 
 /// The answer that makes Postfix 3.10 defer the message and report `failure` for

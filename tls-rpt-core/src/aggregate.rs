@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::limits;
 use crate::report::{DateRange, FailureDetail, Policy, PolicyResult, Report, Summary};
-use crate::{PolicyType, ResultType};
+use crate::{Failure, PolicyType, ResultType};
 
 /// Settings of an [`Aggregator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +105,25 @@ impl FailureKey {
     }
 }
 
+impl From<&Failure> for FailureKey {
+    /// A row key with the failure's result type and reason code; add the session's
+    /// addresses and MX host name where there was a session.
+    ///
+    /// ```
+    /// use tls_rpt_core::{Failure, FailureKey, ResultType};
+    ///
+    /// let f = Failure::with_reason(ResultType::ValidationFailure, "mtasts-policy-mx-mismatch");
+    /// let key = FailureKey::from(&f);
+    /// assert_eq!(key.result_type, ResultType::ValidationFailure);
+    /// assert_eq!(key.failure_reason_code.as_deref(), Some("mtasts-policy-mx-mismatch"));
+    /// ```
+    fn from(f: &Failure) -> Self {
+        let mut key = Self::new(f.result_type.clone());
+        key.failure_reason_code.clone_from(&f.reason_code);
+        key
+    }
+}
+
 /// Why recording or restoring failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -135,7 +154,7 @@ pub struct ReportMeta {
     /// `contact-info` (its domain becomes `TLS-Report-Submitter`).
     pub contact_info: String,
     /// The UTC day covered: `start-datetime` is its 00:00:00Z and `end-datetime`
-    /// its 23:59:59Z (SPEC D19).
+    /// its 23:59:59Z (docs/CONFORMANCE.md#d19).
     pub day: NaiveDate,
 }
 

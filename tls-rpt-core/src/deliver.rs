@@ -7,7 +7,7 @@
 //! (§3): signing is the MTA's job, after [`report_email`], and should cover the
 //! `TLS-Report-Domain` and `TLS-Report-Submitter` header fields. The MTA also
 //! delivers reports despite any TLS, MTA-STS or DANE failure, and does not count
-//! the report-sending sessions themselves (§5.3.1; SPEC edge case 89). An HTTPS
+//! the report-sending sessions themselves (§5.3.1; docs/CONFORMANCE.md#ec89). An HTTPS
 //! submitter MAY post despite an invalid certificate of the endpoint (§3).
 
 use std::io::Write;
@@ -110,7 +110,7 @@ pub fn policy_domain(report: &Report) -> Result<&str, DeliverError> {
 }
 
 /// The domain of the report's `contact-info`: the §5.1 `sender` and the §5.3
-/// `TLS-Report-Submitter`, which MUST match it (SPEC edge case 93).
+/// `TLS-Report-Submitter`, which MUST match it (docs/CONFORMANCE.md#ec93).
 pub fn submitter_domain(report: &Report) -> Result<&str, DeliverError> {
     let domain = report
         .contact_info
@@ -563,5 +563,22 @@ mod tests {
             ..params
         };
         assert_eq!(report_email(&r, &bad), Err(DeliverError::InvalidBoundary));
+    }
+
+    #[test]
+    fn edge_case_89_report_email_asks_for_delivery_despite_tls_failures() {
+        let params = EmailParams {
+            from: "tlsrpt@mail.sender.example.com",
+            to: "mts-sts-tlsrpt@example.net",
+            date: DateTime::parse_from_rfc3339("2017-05-09T16:54:30-08:00").unwrap(),
+            message_id: "abc@mail.sender.example.com",
+            boundary: "b1",
+            unique_id: None,
+            compress: false,
+        };
+        let mail = String::from_utf8(report_email(&report(), &params).unwrap()).unwrap();
+        // RFC 8689: the MTA may deliver it without TLS, MTA-STS or DANE (§5.3.1).
+        let headers = mail.split("\r\n\r\n").next().unwrap();
+        assert!(headers.contains("\r\nTLS-Required: No\r\n"), "{headers}");
     }
 }

@@ -1,4 +1,4 @@
-//! Report intake: `.json`, `.json.gz` (with bounded decompression, SPEC D20) and
+//! Report intake: `.json`, `.json.gz` (with bounded decompression, docs/CONFORMANCE.md#d20) and
 //! whole report e-mails ([RFC 8460 §5.3](https://www.rfc-editor.org/rfc/rfc8460#section-5.3)),
 //! read with the tolerant parser into a [`Report`] plus diagnostics.
 //!
@@ -19,7 +19,7 @@ use crate::report::{Report, ReportError, Toleration};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IntakeLimits {
-    /// Most bytes gzip decompression may produce (SPEC D20; default
+    /// Most bytes gzip decompression may produce (docs/CONFORMANCE.md#d20; default
     /// [`limits::MAX_DECOMPRESSED_REPORT_LEN`]).
     pub max_decompressed_len: usize,
     /// Largest e-mail accepted (default [`limits::MAX_EMAIL_LEN`]).
@@ -105,7 +105,7 @@ pub enum IntakeError {
         /// The decoder's message.
         message: String,
     },
-    /// Decompression would produce more than the bound (SPEC D20).
+    /// Decompression would produce more than the bound (docs/CONFORMANCE.md#d20).
     #[error("decompressed report exceeds {limit} bytes")]
     DecompressedTooLarge {
         /// The bound.
@@ -170,7 +170,7 @@ pub fn read_report_file(data: &[u8], limits: &IntakeLimits) -> Result<Intake, In
 }
 
 /// Decompresses gzip data, producing at most `limit` bytes and never allocating
-/// beyond them (SPEC D20).
+/// beyond them (docs/CONFORMANCE.md#d20).
 pub fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, IntakeError> {
     // Every member of a multi-member file (RFC 1952 §2.2), like `gunzip` does.
     let mut decoder = MultiGzDecoder::new(data);

@@ -7,7 +7,7 @@
 //! - [`TlsRptRecord`]: the `_smtp._tls` TXT record (`v=TLSRPTv1; rua=...`,
 //!   [§3](https://www.rfc-editor.org/rfc/rfc8460#section-3)) and its selection over a
 //!   TXT RRset; `rua` URIs other than `mailto:` and `https:` are dropped with a
-//!   warning (SPEC D17).
+//!   warning (docs/CONFORMANCE.md#d17).
 //! - [`Report`]: the JSON report of [§4](https://www.rfc-editor.org/rfc/rfc8460#section-4),
 //!   with a strict parser ([`Report::from_json`], errors name the JSON path), a
 //!   tolerant one ([`Report::from_json_lenient`], which lists every [`Toleration`]),
@@ -21,7 +21,7 @@
 //!   [`report_file_name`], [`report_email`] (the complete RFC 5322 message; DKIM
 //!   signing is the MTA's job), [`https_post`], [`RetrySchedule`].
 //! - Intake: [`read_report_file`] (`.json` / `.json.gz`, bounded decompression,
-//!   SPEC D20) and [`read_email`] (a whole report e-mail).
+//!   docs/CONFORMANCE.md#d20) and [`read_email`] (a whole report e-mail).
 //! - [`limits`]: every bound, with its source.
 //!
 //! With the cargo feature `mta-sts`, `Policy::from_sts` and `From` conversions
@@ -96,8 +96,8 @@ pub mod limits;
 #[cfg(feature = "mta-sts")]
 mod mta_sts;
 mod parse;
+mod policy_type;
 mod report;
-mod result_type;
 mod txt;
 
 pub use aggregate::{
@@ -111,12 +111,12 @@ pub use deliver::{
 pub use intake::{
     Intake, IntakeError, IntakeLimits, IntakeNote, gunzip, read_email, read_json, read_report_file,
 };
+pub use policy_type::PolicyType;
 pub use report::{
     DateRange, Deviation, FailureDetail, Finding, FindingKind, Policy, PolicyResult, Report,
     ReportError, Summary, Toleration,
 };
-pub use result_type::{PolicyType, ResultType};
+pub use smtp_tls_types::{Extension, Failure, ResultType};
 pub use txt::{
-    Extension, RecordError, RecordSelectError, RecordWarning, ReportUri, TlsRptRecord, UriProblem,
-    record_name,
+    RecordError, RecordSelectError, RecordWarning, ReportUri, TlsRptRecord, UriProblem, record_name,
 };

@@ -1,32 +1,21 @@
 //! Every limit the crate enforces, with its source.
 //!
-//! Values marked *RFC* come from RFC 8460 or the SPEC decisions; values marked *ours*
-//! are implementation caps that keep memory and time bounded on hostile input.
+//! Values marked *RFC* come from RFC 8460 or the project's decisions (docs/CONFORMANCE.md);
+//! values marked *ours* are implementation caps that keep memory and time bounded on
+//! hostile input.
 //! Exceeding a limit is always its own error variant, never a panic or a silent
 //! truncation.
 
-/// *Ours.* Maximum length of one joined `_smtp._tls` TXT record, in bytes.
-///
-/// A TXT RDATA is at most 65,535 bytes on the wire (RFC 1035 §3.3.14); real
-/// TLS-RPT records are under 200 bytes.
-pub const MAX_TXT_RECORD_LEN: usize = 4096;
-
-/// *Ours.* Maximum number of TXT records examined in one RRset.
-pub const MAX_TXT_RECORDS: usize = 64;
+pub use smtp_tls_types::limits::{EXT_NAME_MAX_LEN, MAX_TXT_RECORD_LEN, MAX_TXT_RECORDS};
 
 /// *Ours.* Maximum number of `rua` URIs kept from one record.
 pub const MAX_RUA_URIS: usize = 32;
-
-/// *RFC.* Maximum length of a TXT extension field name
-/// ([RFC 8460 §3](https://www.rfc-editor.org/rfc/rfc8460#section-3):
-/// `(ALPHA / DIGIT) *31(...)`).
-pub const EXT_NAME_MAX_LEN: usize = 32;
 
 /// *RFC (guidance).* Maximum size of a JSON report accepted by the parsers, in bytes:
 /// 10 MiB. RFC 8460 §5.2 notes that receivers commonly cap reports at about 10 MB.
 pub const MAX_REPORT_JSON_LEN: usize = 10 * 1024 * 1024;
 
-/// *RFC (SPEC D20).* Default bound on the output of gzip decompression at intake:
+/// *RFC (docs/CONFORMANCE.md#d20).* Default bound on the output of gzip decompression at intake:
 /// 10 MiB. Decompression stops and fails past it, without allocating beyond it.
 pub const MAX_DECOMPRESSED_REPORT_LEN: usize = 10 * 1024 * 1024;
 

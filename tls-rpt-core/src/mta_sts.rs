@@ -1,10 +1,10 @@
-//! Conversions from [`mta_sts_core`] types (cargo feature `mta-sts`), so that an
-//! MTA-STS engine's policies and failures feed the [`Aggregator`](crate::Aggregator)
-//! without glue code.
+//! The `sts` policy descriptor of an [`mta_sts_core`] policy (cargo feature `mta-sts`),
+//! so that an MTA-STS engine's policies feed the [`Aggregator`](crate::Aggregator)
+//! without glue code. (Its failures need no conversion: both crates share
+//! [`Failure`](crate::Failure).)
 
-use crate::aggregate::FailureKey;
+use crate::PolicyType;
 use crate::report::Policy;
-use crate::{PolicyType, ResultType};
 
 impl Policy {
     /// The `sts` policy descriptor of an applied MTA-STS policy
@@ -33,50 +33,9 @@ impl Policy {
     }
 }
 
-impl From<mta_sts_core::ResultType> for ResultType {
-    fn from(t: mta_sts_core::ResultType) -> Self {
-        // Both sides are the IANA registry; going through the registry string keeps
-        // any value mta-sts-core adds later.
-        Self::parse(t.as_str())
-    }
-}
-
-impl From<&mta_sts_core::Failure> for FailureKey {
-    /// A row key with the failure's result type and reason code; add the session's
-    /// addresses and MX host name where there was a session.
-    fn from(f: &mta_sts_core::Failure) -> Self {
-        let mut key = Self::new(f.result_type.into());
-        key.failure_reason_code.clone_from(&f.reason_code);
-        key
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_mta_sts_result_type_maps_to_the_registry() {
-        for t in mta_sts_core::ResultType::ALL {
-            let ours = ResultType::from(t);
-            assert!(ours.is_registered(), "{t}");
-            assert_eq!(ours.as_str(), t.as_str());
-        }
-    }
-
-    #[test]
-    fn rfc8461_d16_mx_mismatch_failure_becomes_a_row_key() {
-        let f = mta_sts_core::Failure::with_reason(
-            mta_sts_core::ResultType::ValidationFailure,
-            "mtasts-policy-mx-mismatch",
-        );
-        let key = FailureKey::from(&f);
-        assert_eq!(key.result_type, ResultType::ValidationFailure);
-        assert_eq!(
-            key.failure_reason_code.as_deref(),
-            Some("mtasts-policy-mx-mismatch")
-        );
-    }
 
     #[test]
     fn policy_string_keeps_the_served_lines() {

@@ -1139,16 +1139,22 @@ impl ObjectKind for DetailK {
         let Some(result_type) = self.result_type else {
             return Err(w.missing(&Path::Key(path, "result-type")));
         };
-        // sts-policy-* failures happen before any MX is reached.
-        let may_lack_mx = result_type.is_sts_policy_failure();
-        let mut session = |v: Option<String>, key| match v {
+        // Decision D21 of docs/CONFORMANCE.md: a policy failure has no session, so
+        // its address and host members may be absent; `receiving-ip` may be absent
+        // on any row (RFC 8460 Appendix B leaves it out of a `certificate-expired` row).
+        let no_session = result_type.is_policy_failure();
+        let mut member = |v: Option<String>, key, may_be_absent: bool| match v {
             Some(s) => Ok(s),
-            None if may_lack_mx => Ok(String::new()),
+            None if may_be_absent => Ok(String::new()),
             None => w.absent_string(None, &Path::Key(path, key)),
         };
-        let sending_mta_ip = session(self.sending_mta_ip, "sending-mta-ip")?;
-        let receiving_mx_hostname = session(self.receiving_mx_hostname, "receiving-mx-hostname")?;
-        let receiving_ip = session(self.receiving_ip, "receiving-ip")?;
+        let sending_mta_ip = member(self.sending_mta_ip, "sending-mta-ip", no_session)?;
+        let receiving_mx_hostname = member(
+            self.receiving_mx_hostname,
+            "receiving-mx-hostname",
+            no_session,
+        )?;
+        let receiving_ip = member(self.receiving_ip, "receiving-ip", true)?;
         let Some(failed_session_count) = self.failed_session_count else {
             return Err(w.missing(&Path::Key(path, "failed-session-count")));
         };

@@ -1,5 +1,5 @@
 //! The JSON report of [RFC 8460 §4](https://www.rfc-editor.org/rfc/rfc8460#section-4):
-//! the model, a strict and a tolerant parser, deterministic serialization (SPEC D19)
+//! the model, a strict and a tolerant parser, deterministic serialization (docs/CONFORMANCE.md#d19)
 //! and a consistency check.
 //!
 //! ```text
@@ -49,7 +49,7 @@ use crate::{PolicyType, ResultType};
 /// assert_eq!(report.policies[0].policy.mx_host, ["*.mail.company-y.example"]);
 /// assert_eq!(tolerated.len(), 2); // mx-host as a string, missing failure-details
 ///
-/// // Serialization is always RFC form (SPEC D19).
+/// // Serialization is always RFC form (docs/CONFORMANCE.md#d19).
 /// assert!(report.to_json().contains(r#""mx-host":["*.mail.company-y.example"]"#));
 /// # Ok::<(), tls_rpt_core::ReportError>(())
 /// ```
@@ -85,7 +85,7 @@ pub struct PolicyResult {
     pub policy: Policy,
     /// `summary`.
     pub summary: Summary,
-    /// `failure-details` (always written, possibly empty: SPEC D19).
+    /// `failure-details` (always written, possibly empty: docs/CONFORMANCE.md#d19).
     pub failure_details: Vec<FailureDetail>,
 }
 
@@ -143,8 +143,10 @@ pub struct Summary {
 /// One element of `failure-details`.
 ///
 /// Required members a tolerant parse found missing are empty strings, left out
-/// when serializing. For the MTA-STS policy failures (`sts-policy-*`), which happen
-/// before any MX is reached, the address and host members may be empty.
+/// when serializing. `receiving-ip` may be empty on any row, and on the policy
+/// failures (`sts-policy-*`, `sts-webpki-invalid`, `tlsa-invalid`, `dnssec-invalid`,
+/// `dane-required`), which happen before any SMTP session, so may `sending-mta-ip`
+/// and `receiving-mx-hostname` (decision D21 of docs/CONFORMANCE.md).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FailureDetail {
     /// `result-type`.
@@ -184,7 +186,7 @@ impl FailureDetail {
 
 /// A departure from RFC form: the strict parser rejects it
 /// ([`ReportError::Deviation`]), the tolerant parser accepts it and lists it as a
-/// [`Toleration`] (SPEC D18).
+/// [`Toleration`] (docs/CONFORMANCE.md#d18).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Deviation {
@@ -353,17 +355,20 @@ impl Report {
     /// Parses a report strictly: any departure from RFC 8460 §4.4 form (with
     /// erratum 6241) is an error naming its JSON path.
     ///
-    /// Two readings of the RFC's silences: `receiving-mx-helo`,
-    /// `additional-information` and `failure-reason-code` are optional; and the
-    /// address and host members of an `sts-policy-*` failure detail may be absent
-    /// (the session never reached an MX). `""` and `null` are always errors.
+    /// Readings of the RFC's silences: `receiving-mx-helo`,
+    /// `additional-information` and `failure-reason-code` are optional;
+    /// `receiving-ip` may be absent on any failure detail (the RFC's own Appendix B
+    /// example leaves it out); and `sending-mta-ip` and `receiving-mx-hostname` may
+    /// be absent on a policy failure (`sts-policy-fetch-error`, `sts-policy-invalid`,
+    /// `sts-webpki-invalid`, `tlsa-invalid`, `dnssec-invalid`, `dane-required`),
+    /// which has no session. `""` and `null` are always errors.
     /// Duplicate member names are not detected (the last one wins).
     pub fn from_json(json: &[u8]) -> Result<Self, ReportError> {
         crate::parse::parse_json(json, true).map(|(report, _)| report)
     }
 
-    /// Parses a report tolerantly, accepting every deviation real senders ship (SPEC
-    /// D18: zone-less date-times, `mx-host` as a string, TLSA records as one
+    /// Parses a report tolerantly, accepting every deviation real senders ship
+    /// (docs/CONFORMANCE.md#d18: zone-less date-times, `mx-host` as a string, TLSA records as one
     /// JSON-encoded string, missing, `null` or empty address and host members, `null`
     /// contact-info, missing policy-domain, missing failure-details, known
     /// misspellings, unknown members and values), and returns what it tolerated.
@@ -383,7 +388,7 @@ impl Report {
         crate::parse::parse_from(value, false).map_err(value_error)
     }
 
-    /// Serializes in RFC form (SPEC D19): members in schema order, `mx-host` an
+    /// Serializes in RFC form (docs/CONFORMANCE.md#d19): members in schema order, `mx-host` an
     /// array, `Z` date-times, `failure-details` always present. The same report
     /// always gives the same bytes.
     pub fn to_json(&self) -> String {
@@ -686,8 +691,22 @@ mod tests {
     fn strict_errors_name_the_path() {
         let cases = [
             (
-                RFC_EXAMPLE.replace(r#""receiving-ip": "203.0.113.58","#, ""),
-                "policies[0].failure-details[1].receiving-ip: required member is missing",
+                RFC_EXAMPLE.replace(r#""sending-mta-ip": "198.51.100.62","#, ""),
+                "policies[0].failure-details[1].sending-mta-ip: required member is missing",
+            ),
+            (
+                RFC_EXAMPLE.replace(
+                    r#""receiving-mx-hostname": "mx1.mail.company-y.example","#,
+                    "",
+                ),
+                "policies[0].failure-details[0].receiving-mx-hostname: required member is missing",
+            ),
+            (
+                RFC_EXAMPLE.replace(
+                    r#""receiving-ip": "203.0.113.58","#,
+                    r#""receiving-ip": "","#,
+                ),
+                "policies[0].failure-details[1].receiving-ip: required member is an empty string",
             ),
             (
                 RFC_EXAMPLE.replace(
@@ -751,6 +770,58 @@ mod tests {
         assert_eq!(r.policies[0].failure_details[0].sending_mta_ip, "");
         assert!(!r.to_json().contains(r#""sending-mta-ip":"""#));
         assert_eq!(Report::from_json(r.to_json().as_bytes()).unwrap(), r);
+    }
+
+    #[test]
+    fn d21_receiving_ip_may_be_absent_on_any_row() {
+        let json = RFC_EXAMPLE.replace(r#""receiving-ip": "203.0.113.55","#, "");
+        let r = Report::from_json(json.as_bytes()).unwrap();
+        assert_eq!(r.policies[0].failure_details[0].receiving_ip, "");
+        assert!(!r.to_json().contains(r#""receiving-ip":"""#));
+        assert_eq!(Report::from_json(r.to_json().as_bytes()).unwrap(), r);
+        // Not a toleration either: the tolerant parser has nothing to report.
+        let (lenient, tolerated) = Report::from_json_lenient(json.as_bytes()).unwrap();
+        assert_eq!(lenient, r);
+        assert_eq!(tolerated, []);
+    }
+
+    #[test]
+    fn d21_policy_failure_rows_may_lack_every_session_member() {
+        let bare = |rt: &str| {
+            RFC_EXAMPLE.replace(
+                r#"{
+         "result-type": "certificate-expired",
+         "sending-mta-ip": "2001:db8:abcd:0012::1",
+         "receiving-mx-hostname": "mx1.mail.company-y.example",
+         "receiving-ip": "203.0.113.55","#,
+                &format!(r#"{{ "result-type": "{rt}","#),
+            )
+        };
+        for rt in ResultType::REGISTRY {
+            let json = bare(rt.as_str());
+            let policy_failure = matches!(
+                rt,
+                ResultType::StsPolicyFetchError
+                    | ResultType::StsPolicyInvalid
+                    | ResultType::StsWebpkiInvalid
+                    | ResultType::TlsaInvalid
+                    | ResultType::DnssecInvalid
+                    | ResultType::DaneRequired
+            );
+            let strict = Report::from_json(json.as_bytes());
+            if policy_failure {
+                let r = strict.unwrap_or_else(|e| panic!("{rt}: {e}"));
+                assert_eq!(Report::from_json(r.to_json().as_bytes()).unwrap(), r);
+                assert_eq!(Report::from_json_lenient(json.as_bytes()).unwrap().1, []);
+            } else {
+                // A session failure still names the sending address and the MX.
+                assert_eq!(
+                    strict.unwrap_err().to_string(),
+                    "policies[0].failure-details[0].sending-mta-ip: required member is missing",
+                    "{rt}"
+                );
+            }
+        }
     }
 
     #[test]

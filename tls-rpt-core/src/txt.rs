@@ -17,13 +17,15 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::limits;
+use smtp_tls_types::txt::{self, SelectError, is_ext_name};
+use smtp_tls_types::{Extension, chars};
 
 const VERSION: &str = "v=TLSRPTv1";
 
 /// A parsed `_smtp._tls` TXT record: where to send reports.
 ///
 /// `rua` URIs other than `mailto:` and `https:`, and malformed ones, are dropped
-/// with a [`RecordWarning`] (SPEC D17); a record with no usable URI left is invalid.
+/// with a [`RecordWarning`] (docs/CONFORMANCE.md#d17); a record with no usable URI left is invalid.
 /// Unknown extension fields are kept. Equality compares the URIs and extensions,
 /// not the warnings.
 ///
@@ -86,22 +88,11 @@ impl fmt::Display for ReportUri {
     }
 }
 
-/// An extension field (`name=value`) of the record, kept as written
-/// ([RFC 8460 §3](https://www.rfc-editor.org/rfc/rfc8460#section-3): unknown fields are ignored
-/// for reporting purposes).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Extension {
-    /// The field name (1 to 32 characters).
-    pub name: String,
-    /// The field value.
-    pub value: String,
-}
-
 /// A tolerated deviation or a dropped URI, found while parsing a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RecordWarning {
-    /// A `rua` URI was dropped (SPEC D17).
+    /// A `rua` URI was dropped (docs/CONFORMANCE.md#d17).
     UriDropped {
         /// The URI as written.
         uri: String,
@@ -110,7 +101,7 @@ pub enum RecordWarning {
     },
     /// Whitespace between `v=TLSRPTv1` and the first `;`: valid ABNF, but the §3
     /// prose selects records that begin with `v=TLSRPTv1;` (the TLS-RPT twin of
-    /// RFC 8461 erratum 6285). Accepted, as SPEC D1 does for MTA-STS.
+    /// RFC 8461 erratum 6285). Accepted, as for MTA-STS (docs/CONFORMANCE.md#d1).
     SpaceBeforeFirstDelimiter,
     /// Whitespace after the last field with no `;` (no ABNF production for it). Accepted.
     TrailingWhitespace,
@@ -210,7 +201,7 @@ pub enum RecordError {
     /// No `rua=` field: "the tlsrpt-rua record is required" (§3).
     #[error("no rua field")]
     MissingRua,
-    /// `rua=` present, but every URI was dropped (SPEC D17); see the warnings.
+    /// `rua=` present, but every URI was dropped (docs/CONFORMANCE.md#d17); see the warnings.
     #[error("no usable rua URI (mailto: or https:) left: {dropped:?}")]
     NoUsableRua {
         /// The URIs dropped and why.
@@ -279,52 +270,20 @@ impl TlsRptRecord {
         R: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        let mut chosen: Option<Result<Vec<u8>, usize>> = None;
-        let mut count = 0usize;
-        for (n, record) in rrset.into_iter().enumerate() {
-            if n >= limits::MAX_TXT_RECORDS {
-                return Err(RecordSelectError::TooManyRecords {
-                    limit: limits::MAX_TXT_RECORDS,
-                });
-            }
-            let mut joined = Vec::new();
-            let mut len = 0usize;
-            for part in record {
-                let part = part.as_ref();
-                len = len.saturating_add(part.len());
-                if len <= limits::MAX_TXT_RECORD_LEN {
-                    joined.extend_from_slice(part);
-                } else if joined.len() < VERSION.len() + 1 {
-                    // Keep enough of the start to recognise the version tag.
-                    let want = VERSION.len() + 1 - joined.len();
-                    joined.extend_from_slice(part.get(..want.min(part.len())).unwrap_or(part));
-                }
-            }
-            if !is_candidate(&joined) {
-                continue;
-            }
-            count += 1;
-            if chosen.is_none() {
-                chosen = Some(if len > limits::MAX_TXT_RECORD_LEN {
-                    Err(len)
-                } else {
-                    Ok(joined)
-                });
-            }
-        }
-        match (count, chosen) {
-            (1, Some(Ok(bytes))) => {
-                let text = std::str::from_utf8(&bytes).map_err(|_| RecordError::NotUtf8)?;
-                Ok(Self::parse(text)?)
-            }
-            (1, Some(Err(len))) => Err(RecordError::TooLong {
-                len,
+        let record = txt::select(rrset, VERSION).map_err(|e| match e {
+            SelectError::MultipleRecords { count } => RecordSelectError::MultipleRecords { count },
+            SelectError::TooManyRecords { limit } => RecordSelectError::TooManyRecords { limit },
+            _ => RecordSelectError::NoRecord,
+        })?;
+        if record.is_too_long() {
+            return Err(RecordError::TooLong {
+                len: record.len(),
                 limit: limits::MAX_TXT_RECORD_LEN,
             }
-            .into()),
-            (0, _) | (_, None) => Err(RecordSelectError::NoRecord),
-            (count, _) => Err(RecordSelectError::MultipleRecords { count }),
+            .into());
         }
+        let text = std::str::from_utf8(record.bytes()).map_err(|_| RecordError::NotUtf8)?;
+        Ok(Self::parse(text)?)
     }
 
     /// Builds a record from usable URIs and extensions (for publishers and tests).
@@ -370,15 +329,6 @@ pub fn record_name(policy_domain: &str) -> String {
     format!("_smtp._tls.{}", policy_domain.trim_end_matches('.'))
 }
 
-/// Whether a joined TXT record takes part in selection: it begins with
-/// `v=TLSRPTv1` followed by `;`, whitespace or its end.
-fn is_candidate(record: &[u8]) -> bool {
-    match record.strip_prefix(VERSION.as_bytes()) {
-        Some(rest) => matches!(rest.first(), None | Some(b';' | b' ' | b'\t')),
-        None => false,
-    }
-}
-
 impl FromStr for TlsRptRecord {
     type Err = RecordError;
 
@@ -399,7 +349,7 @@ impl fmt::Display for TlsRptRecord {
             f.write_str(uri.as_str())?;
         }
         for ext in &self.extensions {
-            write!(f, "; {}={}", ext.name, ext.value)?;
+            write!(f, "; {ext}")?;
         }
         Ok(())
     }
@@ -441,7 +391,7 @@ impl<'a> Parser<'a> {
                 limit: limits::MAX_TXT_RECORD_LEN,
             });
         }
-        if !is_candidate(self.s) {
+        if !txt::begins_with_version(self.s, VERSION) {
             return Err(RecordError::NotTlsRpt);
         }
         self.pos = VERSION.len();
@@ -474,8 +424,7 @@ impl<'a> Parser<'a> {
                 break; // [field-delim] at the end
             }
             let field_start = self.pos;
-            let name =
-                self.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            let name = self.take_while(|b| chars::is(b, chars::EXT_NAME));
             // The record is a `&str` and every cut is at an ASCII byte: always UTF-8.
             let name = std::str::from_utf8(name).unwrap_or_default();
             if name.is_empty() || self.peek() != Some(b'=') {
@@ -491,19 +440,14 @@ impl<'a> Parser<'a> {
                 }
                 self.rua_list(&mut rec);
             } else {
-                let valid_name = name.len() <= limits::EXT_NAME_MAX_LEN
-                    && name
-                        .as_bytes()
-                        .first()
-                        .is_some_and(u8::is_ascii_alphanumeric);
-                if !valid_name {
+                if !is_ext_name(name) {
                     return Err(RecordError::InvalidExtensionName {
                         name: name.to_owned(),
                         offset: field_start,
                     });
                 }
                 let value_start = self.pos;
-                let value = self.take_while(|b| matches!(b, 0x21..=0x3A | 0x3C | 0x3E..=0x7E));
+                let value = self.take_while(|b| chars::is(b, chars::TXT_VALUE));
                 let value = std::str::from_utf8(value).unwrap_or_default();
                 let ends_cleanly = matches!(self.peek(), None | Some(b';' | b' ' | b'\t'));
                 if value.is_empty() || !ends_cleanly {
@@ -516,10 +460,7 @@ impl<'a> Parser<'a> {
                         },
                     });
                 }
-                rec.extensions.push(Extension {
-                    name: name.to_owned(),
-                    value: value.to_owned(),
-                });
+                rec.extensions.push(Extension::new(name, value));
             }
         }
         if rua_fields == 0 {
@@ -782,13 +723,7 @@ mod tests {
     fn edge_case_80_fields_in_any_order_extensions_kept() {
         let rec = TlsRptRecord::parse("v=TLSRPTv1; foo=bar; rua=mailto:a@example.com").unwrap();
         assert_eq!(uris(&rec), ["mailto:a@example.com"]);
-        assert_eq!(
-            rec.extensions(),
-            [Extension {
-                name: "foo".into(),
-                value: "bar".into()
-            }]
-        );
+        assert_eq!(rec.extensions(), [Extension::new("foo", "bar")]);
     }
 
     #[test]

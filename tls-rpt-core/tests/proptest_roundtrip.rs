@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use tls_rpt_core::{
-    DateRange, Extension, FailureDetail, Policy, PolicyResult, PolicyType, Report, ReportUri,
-    ResultType, Summary, TlsRptRecord,
+    Aggregator, DateRange, Extension, FailureDetail, FailureKey, Policy, PolicyResult, PolicyType,
+    Report, ReportMeta, ReportUri, ResultType, Summary, TlsRptRecord,
 };
 
 fn uri() -> impl Strategy<Value = ReportUri> {
@@ -19,7 +19,7 @@ fn uri() -> impl Strategy<Value = ReportUri> {
 fn extension() -> impl Strategy<Value = Extension> {
     ("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}", "[!-:<>-~]{1,20}")
         .prop_filter("rua is not an extension", |(n, _)| n != "rua")
-        .prop_map(|(name, value)| Extension { name, value })
+        .prop_map(|(name, value)| Extension::new(name, value))
 }
 
 fn datetime() -> impl Strategy<Value = DateTime<Utc>> {
@@ -122,6 +122,46 @@ fn report() -> impl Strategy<Value = Report> {
         )
 }
 
+/// A failure row as an MTA records it (decision D21 of docs/CONFORMANCE.md): any
+/// registry result type; the sending address and the MX host name are known for a
+/// session failure and may be unknown for a policy failure; everything else may be
+/// unknown.
+fn failure_key() -> impl Strategy<Value = FailureKey> {
+    let ip = || {
+        prop_oneof![
+            any::<[u8; 4]>().prop_map(std::net::IpAddr::from),
+            any::<[u16; 8]>().prop_map(std::net::IpAddr::from),
+        ]
+    };
+    let opt = |s: &'static str| proptest::option::of(s);
+    (
+        0..ResultType::REGISTRY.len(),
+        (ip(), any::<bool>()),
+        ("[a-z0-9-]{1,10}\\.example", any::<bool>()),
+        (opt("[a-z0-9.-]{0,12}"), proptest::option::of(ip())),
+        opt("[A-Za-z0-9_ -]{0,16}"),
+    )
+        .prop_map(|(i, (ip, ip_known), (mx, mx_known), (helo, rip), code)| {
+            let result_type = ResultType::REGISTRY[i].clone();
+            let session = !matches!(
+                result_type,
+                ResultType::StsPolicyFetchError
+                    | ResultType::StsPolicyInvalid
+                    | ResultType::StsWebpkiInvalid
+                    | ResultType::TlsaInvalid
+                    | ResultType::DnssecInvalid
+                    | ResultType::DaneRequired
+            );
+            let mut key = FailureKey::new(result_type);
+            key.sending_mta_ip = (session || ip_known).then_some(ip);
+            key.receiving_mx_hostname = (session || mx_known).then_some(mx);
+            key.receiving_mx_helo = helo;
+            key.receiving_ip = rip;
+            key.failure_reason_code = code;
+            key
+        })
+}
+
 const SEEDS: [&[u8]; 4] = [
     include_bytes!("data/parsedmarc__rfc8460_example.json"),
     include_bytes!("data/dmarc-report-viewer__microsoft.json"),
@@ -177,6 +217,36 @@ proptest! {
         let (parsed, _) = Report::from_json_lenient(json.as_bytes()).unwrap();
         prop_assert_eq!(&parsed, &report);
         prop_assert_eq!(parsed.to_json(), json);
+    }
+
+    /// D21: what the aggregator generates, the strict parser accepts unchanged.
+    #[test]
+    fn d21_generated_reports_parse_strictly(
+        keys in prop::collection::vec(failure_key(), 0..12),
+        successes in 0u64..1000,
+    ) {
+        let policy = Policy {
+            policy_type: PolicyType::Sts,
+            policy_string: vec!["version: STSv1".into(), "mode: testing".into(),
+                "mx: *.example.net".into(), "max_age: 86400".into()],
+            policy_domain: "example.net".into(),
+            mx_host: vec!["*.example.net".into()],
+        };
+        let mut agg = Aggregator::default();
+        let id = agg.policy_id(&policy).unwrap();
+        agg.record_successes(id, successes).unwrap();
+        for key in keys {
+            agg.record_failure(id, key).unwrap();
+        }
+        let meta = ReportMeta {
+            organization_name: "Sender Inc.".into(),
+            contact_info: "tlsrpt@mail.sender.example".into(),
+            day: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        };
+        for report in agg.finish(&meta, |d| format!("2026-11-28_{d}")) {
+            let json = report.to_json();
+            prop_assert_eq!(Report::from_json(json.as_bytes()), Ok(report));
+        }
     }
 
     #[test]

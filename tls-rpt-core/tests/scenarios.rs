@@ -89,6 +89,60 @@ fn generate_then_parse_strictly_round_trips() {
     );
 }
 
+/// Whether a result type is a policy failure (no SMTP session): decision D21 of
+/// docs/CONFORMANCE.md lets its rows leave out `sending-mta-ip` and
+/// `receiving-mx-hostname`.
+fn is_policy_failure(rt: &ResultType) -> bool {
+    matches!(
+        rt,
+        ResultType::StsPolicyFetchError
+            | ResultType::StsPolicyInvalid
+            | ResultType::StsWebpkiInvalid
+            | ResultType::TlsaInvalid
+            | ResultType::DnssecInvalid
+            | ResultType::DaneRequired
+    )
+}
+
+/// D21: the generator never writes what the strict parser refuses. One row per
+/// registry result type, each with every member D21 lets it leave out left out
+/// (`receiving-ip` everywhere; the addresses and the MX host on policy failures),
+/// under each policy type: every report parses strictly, with nothing tolerated.
+#[test]
+fn d21_generated_rows_of_every_result_type_with_absent_members_parse_strictly() {
+    let tlsa = Policy::tlsa("mx1.example.net", vec!["3 1 1 0123456789ABCDEF".into()]);
+    for policy in [
+        sts("example.net"),
+        Policy::no_policy_found("example.org"),
+        tlsa,
+    ] {
+        let mut agg = Aggregator::default();
+        let id = agg.policy_id(&policy).unwrap();
+        for rt in ResultType::REGISTRY {
+            let mut key = FailureKey::new(rt.clone());
+            if !is_policy_failure(&rt) {
+                key.sending_mta_ip = Some("192.0.2.1".parse().unwrap());
+                key.receiving_mx_hostname = Some("mx1.example.net".into());
+            }
+            agg.record_failure(id, key).unwrap();
+        }
+        let reports = agg.finish(&meta(), |d| format!("2016-08-01_{d}"));
+        assert_eq!(reports.len(), 1);
+        let report = &reports[0];
+        assert_eq!(
+            report.policies[0].failure_details.len(),
+            ResultType::REGISTRY.len()
+        );
+        let json = report.to_json();
+        assert!(!json.contains(r#""""#), "no empty strings: {json}");
+        assert!(!json.contains("receiving-ip"));
+        assert_eq!(Report::from_json(json.as_bytes()).as_ref(), Ok(report));
+        let (lenient, tolerated) = Report::from_json_lenient(json.as_bytes()).unwrap();
+        assert_eq!(&lenient, report);
+        assert_eq!(tolerated, []);
+    }
+}
+
 #[test]
 fn generate_then_email_then_intake() {
     for report in busy_aggregator().finish(&meta(), |d| format!("2016-08-01_{d}")) {

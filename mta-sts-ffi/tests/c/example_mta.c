@@ -164,7 +164,7 @@ static mta_sts_status discover(const mta_sts_cache_entry *cached, mta_sts_outcom
             if (resolve(name, MTA_STS_DNS_TYPE_TXT, &answer) == MTA_STS_STATUS_OK) {
                 status = mta_sts_lookup_handle_dns_answer(lookup, NOW, answer);
                 mta_sts_dns_answer_free(answer);
-            } else { /* timeout, SERVFAIL, unusable answer (SPEC D13) */
+            } else { /* timeout, SERVFAIL, unusable answer (docs/CONFORMANCE.md#d13) */
                 status = mta_sts_lookup_handle_txt(
                     lookup, NOW, MTA_STS_TXT_ANSWER_KIND_TEMPORARY_FAILURE, NULL, 0);
             }

@@ -143,7 +143,7 @@ static void test_policy(void) {
 }
 
 static void test_policy_warnings_and_errors(void) {
-    /* CRLF, a letter-case key and a trailing dot: accepted with warnings (SPEC D3, D4, D6). */
+    /* CRLF, a letter-case key and a trailing dot: accepted with warnings (docs/CONFORMANCE.md#d3, #d4, #d6). */
     const char *sloppy = "version: STSv1\r\n"
                          "Mode: testing\r\n"
                          "mx: mx.example.org.\r\n"

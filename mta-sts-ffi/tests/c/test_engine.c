@@ -471,7 +471,7 @@ static void test_fallback_backoff_and_cached_id(void) {
 }
 
 static void test_failures_without_cache(void) {
-    /* DNS temporary failure without a cache (SPEC D13). */
+    /* DNS temporary failure without a cache (docs/CONFORMANCE.md#d13). */
     mta_sts_lookup *lookup = NULL;
     CHECK_STATUS(mta_sts_lookup_new(BYTES(DOMAIN), NULL, NOW, &lookup), MTA_STS_STATUS_OK);
     CHECK_STATUS(mta_sts_lookup_handle_txt(lookup, NOW, MTA_STS_TXT_ANSWER_KIND_TEMPORARY_FAILURE,

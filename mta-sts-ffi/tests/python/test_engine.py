@@ -176,7 +176,7 @@ class LookupTest(unittest.TestCase):
                 self.assertEqual(outcome.reason, "cached_id_unchanged")
                 self.assertEqual(outcome.cache_action, "keep")
 
-    def test_spec_d13_dns_failures_without_cache(self):
+    def test_d13_dns_failures_without_cache(self):
         for kind, reason, problem, temporary in [
             (eng.TXT_NXDOMAIN, "no_policy", SELECT_NO_RECORD, False),
             (eng.TXT_TEMPORARY_FAILURE, "temporary_failure", eng.DISCOVERY_DNS_TEMPORARY_FAILURE,

@@ -58,7 +58,7 @@ class RecordTest(unittest.TestCase):
             self.assertEqual(record.extensions, [("x", "1")])
             self.assertEqual(record.warnings, [])
 
-    def test_spec_d17_unusable_uris(self):
+    def test_d17_unusable_uris(self):
         with self.assertRaises(Error) as ctx:
             rpt.parse_rpt_record(LIB, b"v=TLSRPTv1; rua=http://r.example/")
         self.assertEqual(ctx.exception.status, rpt.RPT_RECORD_NO_USABLE_RUA)

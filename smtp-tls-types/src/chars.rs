@@ -1,20 +1,29 @@
-//! Character classes of the RFC 8461 grammars, as one lookup table.
+//! Character classes of the MTA-STS and TLS-RPT grammars, as one lookup table.
 //!
 //! Every parser loop asks "which classes is this byte in?" once per byte; a table
 //! answers that with one load instead of a chain of comparisons (httparse's approach).
+//!
+//! ```
+//! use smtp_tls_types::chars::{self, EXT_NAME, TXT_VALUE};
+//!
+//! assert!(chars::is(b'_', EXT_NAME));
+//! assert!(!chars::is(b';', TXT_VALUE));
+//! assert_eq!(chars::find_ctl(b"mode: enforce\r\n"), Some(13));
+//! ```
 
 /// `ALPHA / DIGIT`.
-pub(crate) const ALNUM: u8 = 1;
+pub const ALNUM: u8 = 1;
 /// `ALPHA / DIGIT / "-"`: the characters of an RFC 5321 `sub-domain`.
-pub(crate) const LDH: u8 = 1 << 1;
+pub const LDH: u8 = 1 << 1;
 /// `DIGIT`.
-pub(crate) const DIGIT: u8 = 1 << 2;
+pub const DIGIT: u8 = 1 << 2;
 /// `ALPHA / DIGIT / "_" / "-" / "."`: the characters of an extension name after the first.
-pub(crate) const EXT_NAME: u8 = 1 << 3;
-/// `%x21-3A / %x3C / %x3E-7E`: a TXT record field value (`sts-ext-value`).
-pub(crate) const TXT_VALUE: u8 = 1 << 4;
+pub const EXT_NAME: u8 = 1 << 3;
+/// `%x21-3A / %x3C / %x3E-7E`: a TXT record field value (`sts-ext-value`,
+/// `tlsrpt-ext-value`).
+pub const TXT_VALUE: u8 = 1 << 4;
 /// `%x00-1F / %x7F` (RFC 5234 `CTL`).
-pub(crate) const CTL: u8 = 1 << 5;
+pub const CTL: u8 = 1 << 5;
 
 static CLASSES: [u8; 256] = build();
 
@@ -52,21 +61,21 @@ const fn build() -> [u8; 256] {
 
 /// The classes of `b`, as a bit set of the constants above.
 #[inline]
-pub(crate) fn class(b: u8) -> u8 {
+pub fn class(b: u8) -> u8 {
     CLASSES.get(usize::from(b)).copied().unwrap_or(0)
 }
 
 /// Whether `b` is in any of `classes`.
 #[inline]
-pub(crate) fn is(b: u8, classes: u8) -> bool {
+pub fn is(b: u8, classes: u8) -> bool {
     class(b) & classes != 0
 }
 
 /// The index of the first control character (`CTL`) in `bytes`.
 ///
-/// Policy bodies are scanned for line ends this way, eight bytes at a time: a word
+/// MTA-STS policy bodies are scanned for line ends this way, eight bytes at a time: a word
 /// with no byte below 0x20 and no 0x7F is skipped with a few arithmetic operations.
-pub(crate) fn find_ctl(bytes: &[u8]) -> Option<usize> {
+pub fn find_ctl(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     const SPACES: u64 = u64::from_ne_bytes([0x20; 8]);
