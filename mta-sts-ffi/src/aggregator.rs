@@ -114,21 +114,15 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use mta_sts_core::PolicyDomain;
-use mta_sts_core::limits::MAX_UNIX_TIME_SECS;
 use tls_rpt_core::{
     Aggregator, AggregatorConfig, FailureKey, Policy, PolicyId, PolicyType, ReportMeta, ResultType,
 };
 
 use crate::boundary::{status_boundary, value_boundary};
-use crate::failure::{
-    mta_sts_failure, mta_sts_failure_reason_code, mta_sts_failure_result_type, mta_sts_result_type,
-};
+use crate::convert::{bytes_text, optional_text, policy_domain, report_time};
+use crate::failure::{mta_sts_failure, mta_sts_result_type};
 use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_out_buf, try_ref, try_slice};
-use crate::policy::{
-    mta_sts_policy, mta_sts_policy_line, mta_sts_policy_lines_count, mta_sts_policy_mx,
-    mta_sts_policy_mx_count,
-};
+use crate::policy::mta_sts_policy;
 use crate::report::mta_sts_report_list;
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_bytes, mta_sts_str};
@@ -227,18 +221,13 @@ pub struct mta_sts_rpt_meta {
     pub day: u64,
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, mta_sts_status> {
-    std::str::from_utf8(bytes).map_err(|_| mta_sts_status::InvalidUtf8)
-}
-
 /// The text of an optional member: `None` when empty.
-fn optional_text(member: mta_sts_bytes) -> Result<Option<String>, mta_sts_status> {
-    let text = utf8(try_slice(member.data, member.len)?)?;
-    Ok((!text.is_empty()).then(|| text.to_owned()))
+fn optional_member(member: mta_sts_bytes) -> Result<Option<String>, mta_sts_status> {
+    Ok(optional_text(member.data, member.len)?.map(str::to_owned))
 }
 
 fn optional_ip(member: mta_sts_bytes) -> Result<Option<IpAddr>, mta_sts_status> {
-    optional_text(member)?
+    optional_member(member)?
         .map(|t| t.parse().map_err(|_| mta_sts_status::RptInvalidIpAddress))
         .transpose()
 }
@@ -257,19 +246,17 @@ impl mta_sts_rpt_failure {
     fn key(&self) -> Result<FailureKey, mta_sts_status> {
         let mut key = FailureKey::new(result_type(self.result_type)?);
         key.sending_mta_ip = optional_ip(self.sending_mta_ip)?;
-        key.receiving_mx_hostname = optional_text(self.receiving_mx_hostname)?;
-        key.receiving_mx_helo = optional_text(self.receiving_mx_helo)?;
+        key.receiving_mx_hostname = optional_member(self.receiving_mx_hostname)?;
+        key.receiving_mx_helo = optional_member(self.receiving_mx_helo)?;
         key.receiving_ip = optional_ip(self.receiving_ip)?;
-        key.failure_reason_code = optional_text(self.failure_reason_code)?;
+        key.failure_reason_code = optional_member(self.failure_reason_code)?;
         Ok(key)
     }
 }
 
 /// A normalized domain argument (A-labels, lower case, no trailing dot).
 fn domain(data: *const u8, len: usize) -> Result<String, mta_sts_status> {
-    let text = utf8(try_slice(data, len)?)?;
-    let domain = PolicyDomain::new(text).map_err(|e| mta_sts_status::from(&e))?;
-    Ok(domain.as_str().to_owned())
+    Ok(policy_domain(data, len)?.as_str().to_owned())
 }
 
 /// Creates an empty aggregator that keeps at most `max_failure_rows_per_policy`
@@ -332,41 +319,17 @@ pub extern "C" fn mta_sts_aggregator_add_sts_policy(
     out_index: *mut usize,
 ) -> mta_sts_status {
     add_policy(aggregator, out_index, || {
-        try_ref(policy)?;
+        let policy = try_ref(policy)?;
         let policy_domain = domain(domain_name, domain_len)?;
+        // The lines as served and the canonical `mx` patterns: what
+        // `tls_rpt_core::Policy::from_sts` uses and the policy's getters show.
         Ok(Policy {
             policy_type: PolicyType::Sts,
-            policy_string: policy_texts(policy, mta_sts_policy_lines_count, mta_sts_policy_line)?,
+            policy_string: policy.policy.lines().to_vec(),
             policy_domain,
-            mx_host: policy_texts(policy, mta_sts_policy_mx_count, mta_sts_policy_mx)?,
+            mx_host: policy.mx().to_vec(),
         })
     })
-}
-
-/// The texts of a policy list, read through the policy's own C getters (which
-/// produce exactly what `tls_rpt_core::Policy::from_sts` uses: the lines as served
-/// and the canonical `mx` patterns).
-fn policy_texts(
-    policy: *const mta_sts_policy,
-    count: extern "C" fn(*const mta_sts_policy, *mut usize) -> mta_sts_status,
-    item: extern "C" fn(*const mta_sts_policy, usize, *mut mta_sts_str) -> mta_sts_status,
-) -> Result<Vec<String>, mta_sts_status> {
-    let mut n = 0usize;
-    check(count(policy, &raw mut n))?;
-    (0..n)
-        .map(|i| {
-            let mut view = mta_sts_str::borrow("");
-            check(item(policy, i, &raw mut view))?;
-            Ok(utf8(try_slice(view.data.cast::<u8>(), view.len)?)?.to_owned())
-        })
-        .collect()
-}
-
-fn check(status: mta_sts_status) -> Result<(), mta_sts_status> {
-    match status {
-        mta_sts_status::Ok => Ok(()),
-        other => Err(other),
-    }
 }
 
 /// Registers the `no-policy-found` policy of a recipient domain (UTF-8, U-labels become
@@ -402,7 +365,7 @@ pub extern "C" fn mta_sts_aggregator_add_tlsa_policy(
     add_policy(aggregator, out_index, || {
         let records = try_slice(records, records_count)?
             .iter()
-            .map(|r| Ok(utf8(try_slice(r.data, r.len)?)?.to_owned()))
+            .map(|r| bytes_text(*r).map(str::to_owned))
             .collect::<Result<Vec<_>, mta_sts_status>>()?;
         let base = domain(tlsa_base_domain, tlsa_base_domain_len)?;
         Ok(Policy::tlsa(&base, records))
@@ -417,7 +380,7 @@ pub extern "C" fn mta_sts_aggregator_record_success(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
 ) -> mta_sts_status {
-    mta_sts_aggregator_record_successes(aggregator, index, 1)
+    status_boundary(|| record_successes(aggregator, index, 1))
 }
 
 /// Records `count` successful sessions at once (counts saturate at 2^64 - 1).
@@ -427,14 +390,20 @@ pub extern "C" fn mta_sts_aggregator_record_successes(
     index: usize,
     count: u64,
 ) -> mta_sts_status {
-    status_boundary(|| {
-        let aggregator = try_mut(aggregator)?;
-        let id = aggregator.id(index)?;
-        aggregator
-            .agg
-            .record_successes(id, count)
-            .map_err(|e| mta_sts_status::from(&e))
-    })
+    status_boundary(|| record_successes(aggregator, index, count))
+}
+
+fn record_successes(
+    aggregator: *mut mta_sts_aggregator,
+    index: usize,
+    count: u64,
+) -> Result<(), mta_sts_status> {
+    let aggregator = try_mut(aggregator)?;
+    let id = aggregator.id(index)?;
+    aggregator
+        .agg
+        .record_successes(id, count)
+        .map_err(|e| mta_sts_status::from(&e))
 }
 
 /// Records one failed session with one failure detail for the policy at `index`.
@@ -451,7 +420,7 @@ pub extern "C" fn mta_sts_aggregator_record_failure(
     index: usize,
     failure: *const mta_sts_rpt_failure,
 ) -> mta_sts_status {
-    mta_sts_aggregator_record_failure_session(aggregator, index, failure, 1)
+    status_boundary(|| record_failure_session(aggregator, index, failure, 1))
 }
 
 /// Records one failed session that fell under several failure types at once (RFC
@@ -466,22 +435,29 @@ pub extern "C" fn mta_sts_aggregator_record_failure_session(
     failures: *const mta_sts_rpt_failure,
     failures_count: usize,
 ) -> mta_sts_status {
-    status_boundary(|| {
-        let failures = try_slice(failures, failures_count)?;
-        if failures.is_empty() {
-            return Err(mta_sts_status::IndexOutOfRange);
-        }
-        let keys = failures
-            .iter()
-            .map(mta_sts_rpt_failure::key)
-            .collect::<Result<Vec<_>, _>>()?;
-        let aggregator = try_mut(aggregator)?;
-        let id = aggregator.id(index)?;
-        aggregator
-            .agg
-            .record_failure_session(id, keys)
-            .map_err(|e| mta_sts_status::from(&e))
-    })
+    status_boundary(|| record_failure_session(aggregator, index, failures, failures_count))
+}
+
+fn record_failure_session(
+    aggregator: *mut mta_sts_aggregator,
+    index: usize,
+    failures: *const mta_sts_rpt_failure,
+    failures_count: usize,
+) -> Result<(), mta_sts_status> {
+    let failures = try_slice(failures, failures_count)?;
+    if failures.is_empty() {
+        return Err(mta_sts_status::IndexOutOfRange);
+    }
+    let keys = failures
+        .iter()
+        .map(mta_sts_rpt_failure::key)
+        .collect::<Result<Vec<_>, _>>()?;
+    let aggregator = try_mut(aggregator)?;
+    let id = aggregator.id(index)?;
+    aggregator
+        .agg
+        .record_failure_session(id, keys)
+        .map_err(|e| mta_sts_status::from(&e))
 }
 
 /// Fills `*out` from a failure handle (from `mta_sts_policy_check_mx()`,
@@ -499,10 +475,10 @@ pub extern "C" fn mta_sts_rpt_failure_from_failure(
 ) -> mta_sts_status {
     status_boundary(|| {
         let out = try_out(out)?;
-        let mut result_type = mta_sts_result_type::ValidationFailure;
-        check(mta_sts_failure_result_type(failure, &raw mut result_type))?;
-        let mut reason = mta_sts_str::borrow("");
-        check(mta_sts_failure_reason_code(failure, &raw mut reason))?;
+        let failure = &try_ref(failure)?.failure;
+        let result_type =
+            mta_sts_result_type::from_core(failure.result_type).ok_or(mta_sts_status::Unmapped)?;
+        let reason = mta_sts_str::borrow(failure.reason_code.as_deref().unwrap_or_default());
         // Views written by the library are never NULL (`mta_sts_bytes`).
         let empty = mta_sts_bytes {
             data: b"".as_ptr(),
@@ -647,8 +623,7 @@ pub extern "C" fn mta_sts_aggregator_finish(
         let aggregator = try_ref(aggregator)?;
         let meta = try_ref(meta)?;
         let out = try_out(out_reports)?;
-        let text =
-            |b: mta_sts_bytes| Ok::<_, mta_sts_status>(utf8(try_slice(b.data, b.len)?)?.to_owned());
+        let text = |b: mta_sts_bytes| bytes_text(b).map(str::to_owned);
         let prefix = text(meta.report_id_prefix)?;
         let core_meta = ReportMeta {
             organization_name: text(meta.organization_name)?,
@@ -664,14 +639,8 @@ pub extern "C" fn mta_sts_aggregator_finish(
 }
 
 /// The UTC day of a Unix time.
-pub(crate) fn utc_day(secs: u64) -> Result<chrono::NaiveDate, mta_sts_status> {
-    if secs > MAX_UNIX_TIME_SECS {
-        return Err(mta_sts_status::RptTimeOutOfRange);
-    }
-    let secs = i64::try_from(secs).map_err(|_| mta_sts_status::RptTimeOutOfRange)?;
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.date_naive())
-        .ok_or(mta_sts_status::RptTimeOutOfRange)
+fn utc_day(secs: u64) -> Result<chrono::NaiveDate, mta_sts_status> {
+    report_time(secs).map(|t| t.date_naive())
 }
 
 #[cfg(test)]
@@ -686,6 +655,7 @@ mod tests {
         mta_sts_report, mta_sts_report_free, mta_sts_report_json, mta_sts_report_list_count,
         mta_sts_report_list_free, mta_sts_report_list_get,
     };
+    use mta_sts_core::limits::MAX_UNIX_TIME_SECS;
 
     const POLICY: &[u8] =
         b"version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n";

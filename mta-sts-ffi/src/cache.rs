@@ -1,12 +1,10 @@
 //! Cache entries for persistence: build, export to JSON and import from JSON
 //! (RFC 8461 §3.3, §5.1, §10.2: a cached policy is what defeats a DNS downgrade).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use mta_sts_core::limits::MAX_UNIX_TIME_SECS;
-use mta_sts_core::{CachedPolicy, PolicyDomain};
+use mta_sts_core::CachedPolicy;
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::{clock, policy_domain, text, unix_secs, unix_time};
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::policy::mta_sts_policy;
 use crate::status::mta_sts_status;
@@ -33,20 +31,6 @@ impl mta_sts_cache_entry {
     }
 }
 
-/// Unix seconds as a `SystemTime`; out of range is `CacheTimeOutOfRange`.
-fn unix_time(secs: u64) -> Result<SystemTime, mta_sts_status> {
-    if secs > MAX_UNIX_TIME_SECS {
-        return Err(mta_sts_status::CacheTimeOutOfRange);
-    }
-    UNIX_EPOCH
-        .checked_add(Duration::from_secs(secs))
-        .ok_or(mta_sts_status::CacheTimeOutOfRange)
-}
-
-fn unix_secs(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 /// Builds a cache entry from a policy body as served, fetched for TXT record id `id`
 /// at `fetched_at` (Unix seconds). Use it to preload policies (first-contact
 /// protection) or to rebuild entries from your own storage.
@@ -69,13 +53,13 @@ pub extern "C" fn mta_sts_cache_entry_new(
     out_entry: *mut *mut mta_sts_cache_entry,
 ) -> mta_sts_status {
     status_boundary(|| {
-        let domain = utf8(try_slice(domain, domain_len)?)?;
-        let id = utf8(try_slice(id, id_len)?)?;
-        let text = utf8(try_slice(policy, policy_len)?)?;
+        text(domain, domain_len)?;
+        let id = text(id, id_len)?;
+        let body = text(policy, policy_len)?;
         let out = try_out(out_entry)?;
-        let fetched_at = unix_time(fetched_at)?;
-        let domain = PolicyDomain::new(domain).map_err(|e| mta_sts_status::from(&e))?;
-        let entry = CachedPolicy::from_parts(domain, id, text, fetched_at)
+        let fetched_at = unix_time(fetched_at, mta_sts_status::CacheTimeOutOfRange)?;
+        let domain = policy_domain(domain, domain_len)?;
+        let entry = CachedPolicy::from_parts(domain, id, body, fetched_at)
             .map_err(|e| mta_sts_status::from(&e))?;
         out.write(into_handle(mta_sts_cache_entry::new(entry)?));
         Ok(())
@@ -189,8 +173,7 @@ pub extern "C" fn mta_sts_cache_entry_is_valid(
     status_boundary(|| {
         let entry = try_ref(entry)?;
         let out = try_out(out_valid)?;
-        let now = unix_time(now.min(MAX_UNIX_TIME_SECS))?;
-        out.write(entry.entry.is_valid(now));
+        out.write(entry.entry.is_valid(clock(now)));
         Ok(())
     })
 }
@@ -218,10 +201,6 @@ pub extern "C" fn mta_sts_cache_entry_free(entry: *mut mta_sts_cache_entry) {
     value_boundary((), || free_handle(entry));
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, mta_sts_status> {
-    std::str::from_utf8(bytes).map_err(|_| mta_sts_status::InvalidUtf8)
-}
-
 #[cfg(test)]
 mod tests {
     use std::ptr;
@@ -229,6 +208,7 @@ mod tests {
     use super::*;
     use crate::ffi::view_text;
     use crate::policy::{mta_sts_policy_free, mta_sts_policy_mx, mta_sts_policy_mx_count};
+    use mta_sts_core::limits::MAX_UNIX_TIME_SECS;
 
     const POLICY: &str = "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
     const FETCHED_AT: u64 = 1_700_000_000;

@@ -8,6 +8,7 @@ use mta_sts_core::{
 };
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::text;
 use crate::failure::{mta_sts_failure, mta_sts_result_type};
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice, utf8};
 use crate::policy::mta_sts_policy;
@@ -370,8 +371,7 @@ pub extern "C" fn mta_sts_failure_new(
     out_failure: *mut *mut mta_sts_failure,
 ) -> mta_sts_status {
     status_boundary(|| {
-        let reason_code =
-            utf8(try_slice(reason_code, reason_code_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
+        let reason_code = text(reason_code, reason_code_len)?;
         let out = try_out(out_failure)?;
         let result_type = mta_sts_result_type::from_u32(result_type)
             .ok_or(mta_sts_status::UnknownEnumValue)?

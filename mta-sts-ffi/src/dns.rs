@@ -5,9 +5,8 @@
 use mta_sts_core::dns::{DnsAnswer, DnsQuery, MxRecord, QueryType, TcpFrameDecoder, tcp_frame};
 
 use crate::boundary::{status_boundary, value_boundary};
-use crate::ffi::{
-    free_handle, into_handle, try_mut, try_out, try_out_buf, try_ref, try_slice, utf8,
-};
+use crate::convert::text;
+use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_out_buf, try_ref, try_slice};
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_bytes, mta_sts_str};
 
@@ -39,7 +38,7 @@ fn query(
     query_type_value: u32,
     id: u16,
 ) -> Result<DnsQuery, mta_sts_status> {
-    let name = utf8(try_slice(name, name_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
+    let name = text(name, name_len)?;
     let query_type = query_type(query_type_value)?;
     DnsQuery::new(name, query_type, id).map_err(|e| mta_sts_status::from(&e))
 }

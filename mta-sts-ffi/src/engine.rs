@@ -28,19 +28,18 @@
 //! mta_sts_lookup_free(lookup);
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use mta_sts_core::limits::{MAX_POLICY_BODY_LEN, MAX_TXT_RECORDS, MAX_UNIX_TIME_SECS};
+use mta_sts_core::limits::{MAX_POLICY_BODY_LEN, MAX_TXT_RECORDS};
 use mta_sts_core::{
     BackoffAction, BounceCheck, CacheAction, FetchBackoff, FetchOptions, FetchResult, FetchWarning,
-    Outcome, PolicyDomain, PolicyLookup, Reason, Step, TransportError, TxtAnswer,
+    Outcome, PolicyLookup, Reason, Step, TransportError, TxtAnswer,
 };
 
 use crate::boundary::{status_boundary, value_boundary};
 use crate::cache::mta_sts_cache_entry;
+use crate::convert::{clock, policy_domain, text, txt_rrset, unix_secs};
 use crate::dns::mta_sts_dns_answer;
 use crate::failure::mta_sts_failure;
-use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_ref, try_slice, utf8};
+use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_ref, try_slice};
 use crate::policy::mta_sts_policy;
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_str, mta_sts_txt_record};
@@ -146,7 +145,7 @@ impl mta_sts_lookup {
         if !matches!(self.step, Step::QueryTxt { .. }) {
             return Err(mta_sts_status::LookupWrongStep);
         }
-        self.lookup.handle_txt(system_time(now), answer);
+        self.lookup.handle_txt(clock(now), answer);
         self.step = self.lookup.poll_step();
         Ok(())
     }
@@ -156,7 +155,7 @@ impl mta_sts_lookup {
         if !matches!(self.step, Step::FetchPolicy { .. }) {
             return Err(mta_sts_status::LookupWrongStep);
         }
-        self.lookup.handle_fetch(system_time(now), result);
+        self.lookup.handle_fetch(clock(now), result);
         self.step = self.lookup.poll_step();
         Ok(())
     }
@@ -172,22 +171,6 @@ impl mta_sts_lookup {
         self.lookup = f(self.lookup.clone());
         Ok(())
     }
-}
-
-/// Unix seconds as a `SystemTime`, clamped to the last second of year 9999 (the
-/// largest time a cache entry stores).
-fn system_time(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs.min(MAX_UNIX_TIME_SECS))
-}
-
-fn unix_secs(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// A Policy Domain argument: UTF-8 (`InvalidUtf8`), then a valid name (`Domain*`).
-fn policy_domain(domain: *const u8, domain_len: usize) -> Result<PolicyDomain, mta_sts_status> {
-    let domain = utf8(try_slice(domain, domain_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
-    PolicyDomain::new(domain).map_err(|e| mta_sts_status::from(&e))
 }
 
 /// An optional handle: NULL is `None`.
@@ -222,7 +205,7 @@ pub extern "C" fn mta_sts_lookup_new(
         let out = try_out(out_lookup)?;
         let domain = policy_domain(domain, domain_len)?;
         let cached = cached.map(|entry| entry.entry.clone());
-        let lookup = PolicyLookup::new(domain, cached, system_time(now));
+        let lookup = PolicyLookup::new(domain, cached, clock(now));
         out.write(into_handle(mta_sts_lookup::new(lookup)));
         Ok(())
     })
@@ -245,7 +228,7 @@ pub extern "C" fn mta_sts_lookup_refresh(
         let cached = try_ref(cached)?;
         let out = try_out(out_lookup)?;
         let entry = cached.entry.clone();
-        let lookup = PolicyLookup::refresh(entry.domain().clone(), entry, system_time(now));
+        let lookup = PolicyLookup::refresh(entry.domain().clone(), entry, clock(now));
         out.write(into_handle(mta_sts_lookup::new(lookup)));
         Ok(())
     })
@@ -268,12 +251,11 @@ pub extern "C" fn mta_sts_lookup_before_bounce(
 ) -> mta_sts_status {
     status_boundary(|| {
         let cached = optional(cached)?;
-        let applied_id =
-            utf8(try_slice(applied_id, applied_id_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
+        let applied_id = text(applied_id, applied_id_len)?;
         let out = try_out(out_lookup)?;
         let domain = policy_domain(domain, domain_len)?;
         let cached = cached.map(|entry| entry.entry.clone());
-        let lookup = PolicyLookup::before_bounce(domain, cached, applied_id, system_time(now));
+        let lookup = PolicyLookup::before_bounce(domain, cached, applied_id, clock(now));
         out.write(into_handle(mta_sts_lookup::new(lookup)));
         Ok(())
     })
@@ -403,16 +385,15 @@ fn copy_rrset(
     records: *const mta_sts_txt_record,
     count: usize,
 ) -> Result<Vec<Vec<Vec<u8>>>, mta_sts_status> {
-    try_slice(records, count)?
-        .iter()
-        .take(MAX_TXT_RECORDS.saturating_add(1))
-        .map(|record| {
-            try_slice(record.strings, record.count)?
-                .iter()
-                .map(|s| try_slice(s.data, s.len).map(<[u8]>::to_vec))
-                .collect()
-        })
-        .collect()
+    let rrset = txt_rrset(
+        try_slice(records, count)?
+            .iter()
+            .take(MAX_TXT_RECORDS.saturating_add(1)),
+    )?;
+    Ok(rrset
+        .into_iter()
+        .map(|record| record.into_iter().map(<[u8]>::to_vec).collect())
+        .collect())
 }
 
 /// Feeds the answer to the `QUERY_TXT` step as decoded by

@@ -112,6 +112,7 @@
 mod aggregator;
 mod boundary;
 mod cache;
+mod convert;
 mod delivery;
 mod dns;
 mod engine;

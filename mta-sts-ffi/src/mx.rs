@@ -3,6 +3,7 @@
 use mta_sts_core::MxPattern;
 
 use crate::boundary::status_boundary;
+use crate::convert::text;
 use crate::ffi::{try_out, try_slice};
 use crate::status::mta_sts_status;
 
@@ -25,7 +26,7 @@ pub extern "C" fn mta_sts_mx_pattern_matches(
 ) -> mta_sts_status {
     status_boundary(|| {
         let pattern = try_slice(pattern, pattern_len)?;
-        let host = host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         let out = try_out(out_matches)?;
         // A non-UTF-8 pattern cannot be ASCII: the core's own verdict for U-labels.
         let pattern = std::str::from_utf8(pattern).map_err(|_| mta_sts_status::MxNotAscii)?;
@@ -33,11 +34,6 @@ pub extern "C" fn mta_sts_mx_pattern_matches(
         out.write(pattern.matches(host));
         Ok(())
     })
-}
-
-/// A host name argument: UTF-8 (U-labels are allowed), else `InvalidUtf8`.
-pub(crate) fn host_str<'a>(host: *const u8, host_len: usize) -> Result<&'a str, mta_sts_status> {
-    crate::ffi::utf8(try_slice(host, host_len)?).ok_or(mta_sts_status::InvalidUtf8)
 }
 
 #[cfg(test)]

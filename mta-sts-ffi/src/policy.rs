@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use mta_sts_core::{DeliveryPlan, Mode, Policy, PolicyError};
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::text;
 use crate::failure::mta_sts_failure;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
@@ -36,7 +37,8 @@ impl mta_sts_policy {
         }
     }
 
-    fn mx(&self) -> &[String] {
+    /// The canonical text of each `mx` pattern, in the order served.
+    pub(crate) fn mx(&self) -> &[String] {
         self.mx
             .get_or_init(|| self.policy.mx().iter().map(ToString::to_string).collect())
     }
@@ -263,7 +265,7 @@ pub extern "C" fn mta_sts_policy_matches_mx(
 ) -> mta_sts_status {
     status_boundary(|| {
         let policy = try_ref(policy)?;
-        let host = crate::mx::host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         try_out(out_matches)?.write(policy.policy.matches_mx(host));
         Ok(())
     })
@@ -290,7 +292,7 @@ pub extern "C" fn mta_sts_policy_check_mx(
 ) -> mta_sts_status {
     status_boundary(|| {
         let policy = try_ref(policy)?;
-        let host = crate::mx::host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         let out = try_out(out_failure)?;
         let plan = DeliveryPlan::new(Some(&policy.policy), [host]);
         let failure = plan

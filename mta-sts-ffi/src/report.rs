@@ -9,9 +9,9 @@ use tls_rpt_core::{
     Report, Toleration, gzip, policy_domain, report_email, report_file_name,
 };
 
-use crate::aggregator::utc_day;
 use crate::boundary::{status_boundary, value_boundary};
-use crate::ffi::{free_handle, into_handle, try_out, try_out_buf, try_ref, try_slice};
+use crate::convert::{bytes_text, optional_text, report_time};
+use crate::ffi::{free_handle, into_handle, try_out, try_out_buf, try_ref};
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_bytes, mta_sts_str};
 
@@ -217,16 +217,6 @@ pub extern "C" fn mta_sts_report_https_post(
     })
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, mta_sts_status> {
-    std::str::from_utf8(bytes).map_err(|_| mta_sts_status::InvalidUtf8)
-}
-
-/// An optional text argument: `None` when empty.
-fn optional<'a>(data: *const u8, len: usize) -> Result<Option<&'a str>, mta_sts_status> {
-    let text = utf8(try_slice(data, len)?)?;
-    Ok((!text.is_empty()).then_some(text))
-}
-
 /// Writes the recommended file name of RFC 8460 §5.1,
 /// `sender!policy-domain!begin!end[!unique-id].json[.gz]` (Unix-second timestamps of
 /// the `date-range`), into the caller's buffer.
@@ -250,7 +240,7 @@ pub extern "C" fn mta_sts_report_file_name(
 ) -> mta_sts_status {
     status_boundary(|| {
         let report = try_ref(report)?;
-        let unique_id = optional(unique_id, unique_id_len)?;
+        let unique_id = optional_text(unique_id, unique_id_len)?;
         let out = try_out_buf(buf, buf_len, out_len)?;
         let name = report_file_name(&report.report, unique_id, gzip)
             .map_err(|e| mta_sts_status::from(&e))?;
@@ -306,7 +296,7 @@ pub extern "C" fn mta_sts_report_email(
         let report = try_ref(report)?;
         let p = try_ref(params)?;
         let out = try_out_buf(buf, buf_len, out_len)?;
-        let text = |b: mta_sts_bytes| utf8(try_slice(b.data, b.len)?);
+        let text = bytes_text;
         let date = email_date(p.date, p.utc_offset_minutes)?;
         let params = EmailParams {
             from: text(p.from)?,
@@ -314,7 +304,7 @@ pub extern "C" fn mta_sts_report_email(
             date,
             message_id: text(p.message_id)?,
             boundary: text(p.boundary)?,
-            unique_id: optional(p.unique_id.data, p.unique_id.len)?,
+            unique_id: optional_text(p.unique_id.data, p.unique_id.len)?,
             compress: p.compress,
         };
         let mail = report_email(&report.report, &params).map_err(|e| mta_sts_status::from(&e))?;
@@ -323,15 +313,12 @@ pub extern "C" fn mta_sts_report_email(
 }
 
 fn email_date(secs: u64, offset_minutes: i32) -> Result<DateTime<FixedOffset>, mta_sts_status> {
-    utc_day(secs)?;
+    let time = report_time(secs)?;
     let offset = offset_minutes
         .checked_mul(60)
         .and_then(FixedOffset::east_opt)
         .ok_or(mta_sts_status::RptTimeOutOfRange)?;
-    let secs = i64::try_from(secs).map_err(|_| mta_sts_status::RptTimeOutOfRange)?;
-    DateTime::from_timestamp(secs, 0)
-        .map(|t| t.with_timezone(&offset))
-        .ok_or(mta_sts_status::RptTimeOutOfRange)
+    Ok(time.with_timezone(&offset))
 }
 
 /// Writes the one `policy-domain` of the report (the `TLS-Report-Domain`, RFC 8460
@@ -839,6 +826,7 @@ mod tests {
     use std::ptr;
 
     use super::*;
+    use crate::ffi::try_slice;
     use crate::ffi::view_text;
     use crate::intake::{mta_sts_report_parse, mta_sts_report_read_email};
 

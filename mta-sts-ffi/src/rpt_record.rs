@@ -5,6 +5,7 @@ use tls_rpt_core::limits::MAX_TXT_RECORD_LEN;
 use tls_rpt_core::{RecordWarning, ReportUri, TlsRptRecord};
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::txt_rrset;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_str, mta_sts_txt_record};
@@ -147,18 +148,7 @@ pub extern "C" fn mta_sts_rpt_record_select(
     status_boundary(|| {
         let records = try_slice(records, records_count)?;
         let out = try_out(out_record)?;
-        for record in records {
-            for string in try_slice(record.strings, record.count)? {
-                try_slice(string.data, string.len)?;
-            }
-        }
-        // Every pointer was checked above, so the fallbacks below never apply.
-        let rrset = records.iter().map(|record| {
-            try_slice(record.strings, record.count)
-                .unwrap_or_default()
-                .iter()
-                .map(|s| try_slice(s.data, s.len).unwrap_or_default())
-        });
+        let rrset = txt_rrset(records)?;
         let selected =
             TlsRptRecord::from_txt_records(rrset).map_err(|e| mta_sts_status::from(&e))?;
         out.write(into_handle(mta_sts_rpt_record::new(selected)));

@@ -7,9 +7,9 @@ use mta_sts_core::verify::pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use mta_sts_core::verify::{Peer, verify_certificate, webpki};
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::text;
 use crate::failure::mta_sts_failure;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
-use crate::mx::host_str;
 use crate::status::mta_sts_status;
 use crate::view::mta_sts_bytes;
 
@@ -95,7 +95,7 @@ pub extern "C" fn mta_sts_verify_mx_certificate(
             .iter()
             .map(|der| try_slice(der.data, der.len).map(CertificateDer::from))
             .collect::<Result<Vec<_>, _>>()?;
-        let host = host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         let anchors = try_ref(anchors)?;
         let out = try_out(out_failure)?;
         let now = UnixTime::since_unix_epoch(Duration::from_secs(now));
