@@ -65,7 +65,7 @@
 //! mta_sts_policy_free(policy);
 //! ```
 //!
-//! The same calls from Rust, which is how this crate's unit tests drive the ABI:
+//! The same calls from Rust, which is how the scenario tests (`tests/*.rs`) drive the ABI:
 //!
 //! ```
 //! use std::ptr;
