@@ -69,6 +69,9 @@
 //! use mta_sts::*;
 //!
 //! let text = |s: &'static str| mta_sts_bytes { data: s.as_ptr(), len: s.len() };
+//! // SAFETY: every pointer is NULL or points to a live value of its type, and each
+//! // handle is freed once, after its last use.
+//! unsafe {
 //! let mut agg = ptr::null_mut();
 //! assert_eq!(mta_sts_aggregator_new(MTA_STS_RPT_DEFAULT_MAX_FAILURE_ROWS, &mut agg), mta_sts_status::Ok);
 //! let domain = "example.org";
@@ -109,6 +112,7 @@
 //! mta_sts_report_free(report);
 //! mta_sts_report_list_free(list);
 //! mta_sts_aggregator_free(agg);
+//! }
 //! ```
 
 use std::collections::HashMap;
@@ -265,8 +269,14 @@ fn domain(data: *const u8, len: usize) -> Result<String, mta_sts_status> {
 ///
 /// On success writes a new handle to `*out_aggregator` (free it with
 /// `mta_sts_aggregator_free()`); on failure it is untouched.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_new(
+pub unsafe extern "C" fn mta_sts_aggregator_new(
     max_failure_rows_per_policy: usize,
     out_aggregator: *mut *mut mta_sts_aggregator,
 ) -> mta_sts_status {
@@ -282,8 +292,14 @@ pub extern "C" fn mta_sts_aggregator_new(
 }
 
 /// Frees an aggregator. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_free(aggregator: *mut mta_sts_aggregator) {
+pub unsafe extern "C" fn mta_sts_aggregator_free(aggregator: *mut mta_sts_aggregator) {
     value_boundary((), || free_handle(aggregator));
 }
 
@@ -310,8 +326,14 @@ fn add_policy(
 /// `mta_sts_aggregator_merge()` into it), not after export and import: call this
 /// again then. `policy` is only read; it may be freed afterwards. Errors:
 /// `MTA_STS_STATUS_DOMAIN_*`, `MTA_STS_STATUS_RPT_AGGREGATOR_TOO_MANY_POLICIES`, glue codes.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_add_sts_policy(
+pub unsafe extern "C" fn mta_sts_aggregator_add_sts_policy(
     aggregator: *mut mta_sts_aggregator,
     policy: *const mta_sts_policy,
     domain_name: *const u8,
@@ -336,8 +358,14 @@ pub extern "C" fn mta_sts_aggregator_add_sts_policy(
 /// A-labels): sessions to a domain with neither an MTA-STS nor a DANE policy, which
 /// still count (RFC 8460 §4.4). Writes its index to `*out_index`; see
 /// `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_add_no_policy_found(
+pub unsafe extern "C" fn mta_sts_aggregator_add_no_policy_found(
     aggregator: *mut mta_sts_aggregator,
     domain_name: *const u8,
     domain_len: usize,
@@ -353,8 +381,14 @@ pub extern "C" fn mta_sts_aggregator_add_no_policy_found(
 /// form (`"3 1 1 <hex>"`, UTF-8; `records` NULL only if `records_count` is 0), which
 /// become the `policy-string`. Writes its index to `*out_index`; see
 /// `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_add_tlsa_policy(
+pub unsafe extern "C" fn mta_sts_aggregator_add_tlsa_policy(
     aggregator: *mut mta_sts_aggregator,
     tlsa_base_domain: *const u8,
     tlsa_base_domain_len: usize,
@@ -375,8 +409,14 @@ pub extern "C" fn mta_sts_aggregator_add_tlsa_policy(
 /// Records one successful, policy-compliant session for the policy at `index`:
 /// constant time, no allocation. `MTA_STS_STATUS_RPT_AGGREGATOR_UNKNOWN_POLICY` if
 /// this aggregator gave no such index.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_success(
+pub unsafe extern "C" fn mta_sts_aggregator_record_success(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
 ) -> mta_sts_status {
@@ -384,8 +424,14 @@ pub extern "C" fn mta_sts_aggregator_record_success(
 }
 
 /// Records `count` successful sessions at once (counts saturate at 2^64 - 1).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_successes(
+pub unsafe extern "C" fn mta_sts_aggregator_record_successes(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
     count: u64,
@@ -414,8 +460,14 @@ fn record_successes(
 /// is `MTA_STS_STATUS_INVALID_UTF8`, an address that is not IPv4/IPv6 text
 /// `MTA_STS_STATUS_RPT_INVALID_IP_ADDRESS`, an unknown result type
 /// `MTA_STS_STATUS_RPT_INVALID_RESULT_TYPE`; the counts are unchanged then.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_failure(
+pub unsafe extern "C" fn mta_sts_aggregator_record_failure(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
     failure: *const mta_sts_rpt_failure,
@@ -428,8 +480,14 @@ pub extern "C" fn mta_sts_aggregator_record_failure(
 /// The summary counts the session once, each detail's row once. Checked as
 /// `mta_sts_aggregator_record_failure()`; `failures_count` 0 is
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (a failed session has at least one detail).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_failure_session(
+pub unsafe extern "C" fn mta_sts_aggregator_record_failure_session(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
     failures: *const mta_sts_rpt_failure,
@@ -468,8 +526,14 @@ fn record_failure_session(
 /// The reason code is a view into `failure`: keep `failure` alive until the record
 /// call. `MTA_STS_STATUS_UNMAPPED` if the failure's result type has no
 /// `mta_sts_result_type` value; `*out` is untouched on failure.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_failure_from_failure(
+pub unsafe extern "C" fn mta_sts_rpt_failure_from_failure(
     failure: *const mta_sts_failure,
     out: *mut mta_sts_rpt_failure,
 ) -> mta_sts_status {
@@ -501,8 +565,14 @@ pub extern "C" fn mta_sts_rpt_failure_from_failure(
 
 /// Writes the number of distinct policies registered (or merged or imported) to
 /// `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_policy_count(
+pub unsafe extern "C" fn mta_sts_aggregator_policy_count(
     aggregator: *const mta_sts_aggregator,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -515,8 +585,14 @@ pub extern "C" fn mta_sts_aggregator_policy_count(
 
 /// Writes to `*out_sessions` how many failed sessions of the policy at `index` lost
 /// their failure row to the row cap (they are still in the summary).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_overflow_sessions(
+pub unsafe extern "C" fn mta_sts_aggregator_overflow_sessions(
     aggregator: *const mta_sts_aggregator,
     index: usize,
     out_sessions: *mut u64,
@@ -539,8 +615,14 @@ pub extern "C" fn mta_sts_aggregator_overflow_sessions(
 /// `aggregator`'s row cap applies, so a fleet should share one cap. Indexes given by
 /// `aggregator` stay valid; indexes given by `other` mean nothing for `aggregator`
 /// (register the policies again to get theirs).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_merge(
+pub unsafe extern "C" fn mta_sts_aggregator_merge(
     aggregator: *mut mta_sts_aggregator,
     other: *const mta_sts_aggregator,
 ) -> mta_sts_status {
@@ -560,8 +642,14 @@ pub extern "C" fn mta_sts_aggregator_merge(
 /// Needed-length semantics: if `buf_len` is too small (e.g. `buf` NULL and `buf_len`
 /// 0), only `*out_len` is written, with the length needed, and the status is
 /// `MTA_STS_STATUS_BUFFER_TOO_SMALL`. The JSON is not NUL-terminated.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_export(
+pub unsafe extern "C" fn mta_sts_aggregator_export(
     aggregator: *const mta_sts_aggregator,
     buf: *mut u8,
     buf_len: usize,
@@ -584,8 +672,14 @@ pub extern "C" fn mta_sts_aggregator_export(
 /// state (unknown fields, a policy or row listed twice, more rows than the cap). On
 /// failure `*out_aggregator` is untouched. Policy indexes are not part of the state:
 /// register the policies again to get them.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_import(
+pub unsafe extern "C" fn mta_sts_aggregator_import(
     json: *const u8,
     json_len: usize,
     out_aggregator: *mut *mut mta_sts_aggregator,
@@ -613,8 +707,14 @@ pub extern "C" fn mta_sts_aggregator_import(
 ///
 /// `meta` text must be UTF-8 (`MTA_STS_STATUS_INVALID_UTF8`); `meta->day` after
 /// 9999-12-31 is `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_finish(
+pub unsafe extern "C" fn mta_sts_aggregator_finish(
     aggregator: *const mta_sts_aggregator,
     meta: *const mta_sts_rpt_meta,
     out_reports: *mut *mut mta_sts_report_list,

@@ -41,8 +41,14 @@ impl mta_sts_cache_entry {
 /// handle to `*out_entry` (free it with `mta_sts_cache_entry_free()`). On failure
 /// `*out_entry` is untouched and the status is a `MTA_STS_STATUS_DOMAIN_*`,
 /// `MTA_STS_STATUS_CACHE_*` or `MTA_STS_STATUS_POLICY_*` code, or a glue code.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_new(
+pub unsafe extern "C" fn mta_sts_cache_entry_new(
     domain: *const u8,
     domain_len: usize,
     id: *const u8,
@@ -76,8 +82,14 @@ pub extern "C" fn mta_sts_cache_entry_new(
 /// status is `MTA_STS_STATUS_CACHE_JSON_SYNTAX` (not JSON) or
 /// `MTA_STS_STATUS_CACHE_RECORD_INVALID` (JSON, but not a valid record). An entry
 /// that is valid but expired is imported: check `mta_sts_cache_entry_is_valid()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_from_json(
+pub unsafe extern "C" fn mta_sts_cache_entry_from_json(
     json: *const u8,
     json_len: usize,
     out_entry: *mut *mut mta_sts_cache_entry,
@@ -102,8 +114,14 @@ pub extern "C" fn mta_sts_cache_entry_from_json(
 /// Store it keyed by the domain; `mta_sts_cache_entry_from_json()` reads it back.
 ///
 /// The view is valid until `entry` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_json(
+pub unsafe extern "C" fn mta_sts_cache_entry_json(
     entry: *const mta_sts_cache_entry,
     out_json: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -116,8 +134,14 @@ pub extern "C" fn mta_sts_cache_entry_json(
 
 /// Writes the Policy Domain (lowercase A-labels, no trailing dot) to `*out_domain`.
 /// The view is valid until `entry` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_domain(
+pub unsafe extern "C" fn mta_sts_cache_entry_domain(
     entry: *const mta_sts_cache_entry,
     out_domain: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -131,8 +155,14 @@ pub extern "C" fn mta_sts_cache_entry_domain(
 /// Writes the TXT record id the policy was fetched for to `*out_id`; a different id in
 /// DNS means the policy must be fetched again (RFC 8461 §3.3). The view is valid until
 /// `entry` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_id(
+pub unsafe extern "C" fn mta_sts_cache_entry_id(
     entry: *const mta_sts_cache_entry,
     out_id: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -145,8 +175,14 @@ pub extern "C" fn mta_sts_cache_entry_id(
 
 /// Writes the fetch time and the expiry time (`fetched_at + max_age`), both in Unix
 /// seconds, to `*out_fetched_at` and `*out_expires_at`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_times(
+pub unsafe extern "C" fn mta_sts_cache_entry_times(
     entry: *const mta_sts_cache_entry,
     out_fetched_at: *mut u64,
     out_expires_at: *mut u64,
@@ -164,8 +200,14 @@ pub extern "C" fn mta_sts_cache_entry_times(
 /// Writes to `*out_valid` whether the entry is still valid at `now` (Unix seconds,
 /// the caller's clock): `now < fetched_at + max_age` (RFC 8461 §5.1). A valid cached
 /// policy stays in force when discovery fails.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_is_valid(
+pub unsafe extern "C" fn mta_sts_cache_entry_is_valid(
     entry: *const mta_sts_cache_entry,
     now: u64,
     out_valid: *mut bool,
@@ -180,8 +222,14 @@ pub extern "C" fn mta_sts_cache_entry_is_valid(
 
 /// Writes a new handle to the entry's policy to `*out_policy`; free it with
 /// `mta_sts_policy_free()` (it does not depend on `entry`, which may be freed first).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_policy(
+pub unsafe extern "C" fn mta_sts_cache_entry_policy(
     entry: *const mta_sts_cache_entry,
     out_policy: *mut *mut mta_sts_policy,
 ) -> mta_sts_status {
@@ -196,7 +244,13 @@ pub extern "C" fn mta_sts_cache_entry_policy(
 }
 
 /// Frees a cache entry. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_free(entry: *mut mta_sts_cache_entry) {
+pub unsafe extern "C" fn mta_sts_cache_entry_free(entry: *mut mta_sts_cache_entry) {
     value_boundary((), || free_handle(entry));
 }

@@ -123,8 +123,14 @@ impl mta_sts_delivery_plan {
 /// `mta_sts_delivery_plan_free()`); on failure it is untouched. Every pointer is
 /// checked before any is read; a host that is not UTF-8 gives
 /// `MTA_STS_STATUS_INVALID_UTF8`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_new(
+pub unsafe extern "C" fn mta_sts_delivery_plan_new(
     policy: *const mta_sts_policy,
     hosts: *const mta_sts_bytes,
     hosts_count: usize,
@@ -168,8 +174,14 @@ pub extern "C" fn mta_sts_delivery_plan_new(
 }
 
 /// Writes what MTA-STS requires of this delivery to `*out_enforcement`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_enforcement(
+pub unsafe extern "C" fn mta_sts_delivery_plan_enforcement(
     plan: *const mta_sts_delivery_plan,
     out_enforcement: *mut mta_sts_enforcement,
 ) -> mta_sts_status {
@@ -186,8 +198,14 @@ pub extern "C" fn mta_sts_delivery_plan_enforcement(
 }
 
 /// Writes the number of candidates (the number of hosts given) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_count(
+pub unsafe extern "C" fn mta_sts_delivery_plan_count(
     plan: *const mta_sts_delivery_plan,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -202,8 +220,14 @@ pub extern "C" fn mta_sts_delivery_plan_count(
 /// view is valid until `plan` is freed. An `index` not below
 /// `mta_sts_delivery_plan_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (so do
 /// the other per-candidate functions).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_host(
+pub unsafe extern "C" fn mta_sts_delivery_plan_host(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     out_host: *mut mta_sts_str,
@@ -223,8 +247,14 @@ pub extern "C" fn mta_sts_delivery_plan_host(
 /// Writes the first policy `mx` pattern candidate `index` matches (canonical form,
 /// RFC 8461 §4.1) to `*out_pattern`: an empty view when it matches none or no policy
 /// applies. The view is valid until `plan` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_matched_pattern(
+pub unsafe extern "C" fn mta_sts_delivery_plan_matched_pattern(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     out_pattern: *mut mta_sts_str,
@@ -247,8 +277,14 @@ pub extern "C" fn mta_sts_delivery_plan_matched_pattern(
 /// `mtasts-policy-mx-mismatch`, SPEC D16). Report that failure, free it with
 /// `mta_sts_failure_free()`, and go on with the next candidate. An MTA that applies DANE
 /// to this host connects anyway and lets the verdict decide.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_skip_before_connect(
+pub unsafe extern "C" fn mta_sts_delivery_plan_skip_before_connect(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     out_failure: *mut *mut mta_sts_failure,
@@ -281,9 +317,15 @@ pub extern "C" fn mta_sts_delivery_plan_skip_before_connect(
 /// Writes the verdict to `*out_verdict` and to `*out_failure` a new failure handle to
 /// report (free it with `mta_sts_failure_free()`), or NULL with `DELIVER`. The handles
 /// passed in are copied, not kept.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)] // the C signature: two outcomes with their failures
-pub extern "C" fn mta_sts_delivery_plan_verdict(
+pub unsafe extern "C" fn mta_sts_delivery_plan_verdict(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     tls: u32,
@@ -330,8 +372,14 @@ pub extern "C" fn mta_sts_delivery_plan_verdict(
 }
 
 /// Writes what to do when no candidate took the message to `*out_exhausted`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_when_exhausted(
+pub unsafe extern "C" fn mta_sts_delivery_plan_when_exhausted(
     plan: *const mta_sts_delivery_plan,
     out_exhausted: *mut mta_sts_exhausted,
 ) -> mta_sts_status {
@@ -349,8 +397,14 @@ pub extern "C" fn mta_sts_delivery_plan_when_exhausted(
 }
 
 /// Frees a plan. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_free(plan: *mut mta_sts_delivery_plan) {
+pub unsafe extern "C" fn mta_sts_delivery_plan_free(plan: *mut mta_sts_delivery_plan) {
     value_boundary((), || free_handle(plan));
 }
 
@@ -363,8 +417,14 @@ pub extern "C" fn mta_sts_delivery_plan_free(plan: *mut mta_sts_delivery_plan) {
 /// otherwise), or empty for none (RFC 8460 §4.4); NULL only if `reason_code_len` is 0.
 /// On success writes a new handle to `*out_failure`; free it with
 /// `mta_sts_failure_free()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_failure_new(
+pub unsafe extern "C" fn mta_sts_failure_new(
     result_type: u32,
     reason_code: *const u8,
     reason_code_len: usize,

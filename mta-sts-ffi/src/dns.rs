@@ -58,8 +58,14 @@ fn query(
 /// `*out_len` and returns `MTA_STS_STATUS_BUFFER_TOO_SMALL`; `(NULL, 0)` asks for the
 /// length. A name that cannot be queried gives a `MTA_STS_STATUS_DNS_QUERY_*` code.
 /// Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_query_build(
+pub unsafe extern "C" fn mta_sts_dns_query_build(
     name: *const u8,
     name_len: usize,
     query_type: u32,
@@ -81,8 +87,14 @@ pub extern "C" fn mta_sts_dns_query_build(
 /// Writes the frame (`message_len + 2` bytes) to `buf` and its length to `*out_len`,
 /// with the needed-length rule of `mta_sts_dns_query_build()`. A message over 65535
 /// bytes gives `MTA_STS_STATUS_DNS_TCP_FRAME_TOO_LONG`. Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_tcp_frame(
+pub unsafe extern "C" fn mta_sts_dns_tcp_frame(
     message: *const u8,
     message_len: usize,
     buf: *mut u8,
@@ -157,8 +169,14 @@ impl mta_sts_dns_answer {
 ///   the lookup as a temporary failure.
 ///
 /// Pointers may be NULL only with a zero length. Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_response_parse(
+pub unsafe extern "C" fn mta_sts_dns_response_parse(
     name: *const u8,
     name_len: usize,
     query_type: u32,
@@ -188,8 +206,14 @@ pub extern "C" fn mta_sts_dns_status_is_mismatch(status: u32) -> bool {
 
 /// Writes the kind of the answer to `*out_kind`. `MTA_STS_STATUS_UNMAPPED` for a kind
 /// this version of the C API cannot name.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_get_kind(
+pub unsafe extern "C" fn mta_sts_dns_answer_get_kind(
     answer: *const mta_sts_dns_answer,
     out_kind: *mut mta_sts_dns_answer_kind,
 ) -> mta_sts_status {
@@ -214,8 +238,14 @@ pub extern "C" fn mta_sts_dns_answer_get_kind(
 /// Writes the response code to `*out_rcode` (12 bits, with the EDNS0 extension): the
 /// failing code (2 SERVFAIL, 5 REFUSED, ...) for `TEMPORARY_FAILURE`, 3 for
 /// `NX_DOMAIN`, 0 (NOERROR) for the other kinds (a truncated answer is not examined).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_rcode(
+pub unsafe extern "C" fn mta_sts_dns_answer_rcode(
     answer: *const mta_sts_dns_answer,
     out_rcode: *mut u16,
 ) -> mta_sts_status {
@@ -232,8 +262,14 @@ pub extern "C" fn mta_sts_dns_answer_rcode(
 }
 
 /// Writes the number of TXT records to `*out_count` (0 unless the kind is `TXT`).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_txt_count(
+pub unsafe extern "C" fn mta_sts_dns_answer_txt_count(
     answer: *const mta_sts_dns_answer,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -247,8 +283,14 @@ pub extern "C" fn mta_sts_dns_answer_txt_count(
 /// Writes the number of character-strings of TXT record `record` (0-based, in
 /// received order) to `*out_count`. A `record` not below
 /// `mta_sts_dns_answer_txt_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_txt_strings_count(
+pub unsafe extern "C" fn mta_sts_dns_answer_txt_strings_count(
     answer: *const mta_sts_dns_answer,
     record: usize,
     out_count: *mut usize,
@@ -269,8 +311,14 @@ pub extern "C" fn mta_sts_dns_answer_txt_strings_count(
 /// `*out_string`: raw bytes (not NUL-terminated, maybe not text). The strings of one
 /// record are joined without separator (RFC 8461 §3.1). The view is valid until
 /// `answer` is freed. An index out of range gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_txt_string(
+pub unsafe extern "C" fn mta_sts_dns_answer_txt_string(
     answer: *const mta_sts_dns_answer,
     record: usize,
     string: usize,
@@ -297,8 +345,14 @@ pub extern "C" fn mta_sts_dns_answer_txt_string(
 }
 
 /// Writes the number of MX records to `*out_count` (0 unless the kind is `MX`).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_mx_count(
+pub unsafe extern "C" fn mta_sts_dns_answer_mx_count(
     answer: *const mta_sts_dns_answer,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -314,8 +368,14 @@ pub extern "C" fn mta_sts_dns_answer_mx_count(
 /// exchange is lowercase ASCII without the trailing dot, ready for the delivery plan;
 /// the view is valid until `answer` is freed. An `index` not below
 /// `mta_sts_dns_answer_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_mx(
+pub unsafe extern "C" fn mta_sts_dns_answer_mx(
     answer: *const mta_sts_dns_answer,
     index: usize,
     out_preference: *mut u16,
@@ -336,8 +396,14 @@ pub extern "C" fn mta_sts_dns_answer_mx(
 }
 
 /// Frees an answer. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_answer_free(answer: *mut mta_sts_dns_answer) {
+pub unsafe extern "C" fn mta_sts_dns_answer_free(answer: *mut mta_sts_dns_answer) {
     value_boundary((), || free_handle(answer));
 }
 
@@ -354,8 +420,14 @@ pub struct mta_sts_dns_tcp_decoder {
 }
 
 /// Writes a new decoder, waiting for the first length prefix, to `*out_decoder`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_tcp_decoder_new(
+pub unsafe extern "C" fn mta_sts_dns_tcp_decoder_new(
     out_decoder: *mut *mut mta_sts_dns_tcp_decoder,
 ) -> mta_sts_status {
     status_boundary(|| {
@@ -371,8 +443,14 @@ pub extern "C" fn mta_sts_dns_tcp_decoder_new(
 /// writes how many it took to `*out_used`: all of them, or fewer when the message
 /// completed (push the rest again after `mta_sts_dns_tcp_decoder_take()`). Takes
 /// nothing while a complete message waits to be taken.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_tcp_decoder_push(
+pub unsafe extern "C" fn mta_sts_dns_tcp_decoder_push(
     decoder: *mut mta_sts_dns_tcp_decoder,
     input: *const u8,
     input_len: usize,
@@ -395,8 +473,14 @@ pub extern "C" fn mta_sts_dns_tcp_decoder_push(
 /// Writes to `*out_needed` how many more bytes the current message needs: the rest of
 /// the two-byte length prefix while it is incomplete, then the rest of the message; 0
 /// when a complete message waits to be taken.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_tcp_decoder_needed(
+pub unsafe extern "C" fn mta_sts_dns_tcp_decoder_needed(
     decoder: *const mta_sts_dns_tcp_decoder,
     out_needed: *mut usize,
 ) -> mta_sts_status {
@@ -417,8 +501,14 @@ pub extern "C" fn mta_sts_dns_tcp_decoder_needed(
 /// when no message is complete yet. When the buffer is too small, writes only the
 /// needed length to `*out_len`, returns `MTA_STS_STATUS_BUFFER_TOO_SMALL` and keeps the
 /// message (a 65535-byte buffer always fits).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_tcp_decoder_take(
+pub unsafe extern "C" fn mta_sts_dns_tcp_decoder_take(
     decoder: *mut mta_sts_dns_tcp_decoder,
     buf: *mut u8,
     buf_len: usize,
@@ -441,7 +531,13 @@ pub extern "C" fn mta_sts_dns_tcp_decoder_take(
 }
 
 /// Frees a decoder. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_dns_tcp_decoder_free(decoder: *mut mta_sts_dns_tcp_decoder) {
+pub unsafe extern "C" fn mta_sts_dns_tcp_decoder_free(decoder: *mut mta_sts_dns_tcp_decoder) {
     value_boundary((), || free_handle(decoder));
 }

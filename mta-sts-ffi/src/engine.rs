@@ -192,8 +192,14 @@ fn optional<'a, T>(ptr: *const T) -> Result<Option<&'a T>, mta_sts_status> {
 /// `*out_lookup` (free it with `mta_sts_lookup_free()`); it does not depend on
 /// `cached`. On failure `*out_lookup` is untouched and the status is a glue or
 /// `MTA_STS_STATUS_DOMAIN_*` code (an address literal has no policy).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_new(
+pub unsafe extern "C" fn mta_sts_lookup_new(
     domain: *const u8,
     domain_len: usize,
     cached: *const mta_sts_cache_entry,
@@ -218,8 +224,14 @@ pub extern "C" fn mta_sts_lookup_new(
 /// (`mta_sts_outcome_report()`).
 ///
 /// On success writes a new handle to `*out_lookup`; it does not depend on `cached`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_refresh(
+pub unsafe extern "C" fn mta_sts_lookup_refresh(
     cached: *const mta_sts_cache_entry,
     now: u64,
     out_lookup: *mut *mut mta_sts_lookup,
@@ -239,8 +251,14 @@ pub extern "C" fn mta_sts_lookup_refresh(
 /// `mta_sts_outcome_bounce_check()` says whether a policy with another id was found
 /// and fetched. `domain` and `cached` as for `mta_sts_lookup_new()`; `applied_id`:
 /// UTF-8 (NULL only if `applied_id_len` is 0).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_before_bounce(
+pub unsafe extern "C" fn mta_sts_lookup_before_bounce(
     domain: *const u8,
     domain_len: usize,
     cached: *const mta_sts_cache_entry,
@@ -269,8 +287,14 @@ pub extern "C" fn mta_sts_lookup_before_bounce(
 ///
 /// Allowed only before the TXT answer is fed; later gives
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_set_backoff(
+pub unsafe extern "C" fn mta_sts_lookup_set_backoff(
     lookup: *mut mta_sts_lookup,
     backoff: *const mta_sts_backoff,
 ) -> mta_sts_status {
@@ -288,8 +312,14 @@ pub extern "C" fn mta_sts_lookup_set_backoff(
 ///
 /// Allowed only before the TXT answer is fed; later gives
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_set_fetch_options(
+pub unsafe extern "C" fn mta_sts_lookup_set_fetch_options(
     lookup: *mut mta_sts_lookup,
     require_text_plain: bool,
     max_body_len: usize,
@@ -310,8 +340,14 @@ pub extern "C" fn mta_sts_lookup_set_fetch_options(
 /// handling the step gives the same step; after `DONE` it stays `DONE`. The views are
 /// valid until the lookup is changed (`mta_sts_lookup_handle_*()`,
 /// `mta_sts_lookup_set_*()`) or freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_poll(
+pub unsafe extern "C" fn mta_sts_lookup_poll(
     lookup: *const mta_sts_lookup,
     out_step: *mut mta_sts_step,
 ) -> mta_sts_status {
@@ -355,8 +391,14 @@ pub extern "C" fn mta_sts_lookup_poll(
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer;
 /// nothing changes then, nor on any other failure.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_txt(
+pub unsafe extern "C" fn mta_sts_lookup_handle_txt(
     lookup: *mut mta_sts_lookup,
     now: u64,
     kind: u32,
@@ -403,8 +445,14 @@ fn copy_rrset(
 /// copies what it needs: `answer` may be freed afterwards.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_dns_answer(
+pub unsafe extern "C" fn mta_sts_lookup_handle_dns_answer(
     lookup: *mut mta_sts_lookup,
     now: u64,
     answer: *const mta_sts_dns_answer,
@@ -423,8 +471,14 @@ pub extern "C" fn mta_sts_lookup_handle_dns_answer(
 /// validated and parsed here; the outcome tells what came of it.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_fetch_response(
+pub unsafe extern "C" fn mta_sts_lookup_handle_fetch_response(
     lookup: *mut mta_sts_lookup,
     now: u64,
     http_status: u16,
@@ -459,8 +513,14 @@ pub extern "C" fn mta_sts_lookup_handle_fetch_response(
 /// `error`: a `mta_sts_transport_error`.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_fetch_error(
+pub unsafe extern "C" fn mta_sts_lookup_handle_fetch_error(
     lookup: *mut mta_sts_lookup,
     now: u64,
     error: u32,
@@ -486,8 +546,14 @@ pub extern "C" fn mta_sts_lookup_handle_fetch_error(
 /// kept. The lookup copies the failure: it may be freed afterwards.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_fetch_tls_failure(
+pub unsafe extern "C" fn mta_sts_lookup_handle_fetch_tls_failure(
     lookup: *mut mta_sts_lookup,
     now: u64,
     failure: *const mta_sts_failure,
@@ -501,8 +567,14 @@ pub extern "C" fn mta_sts_lookup_handle_fetch_tls_failure(
 /// Writes the outcome of a finished lookup to `*out_outcome` as a new handle (free it
 /// with `mta_sts_outcome_free()`; it does not depend on `lookup`).
 /// `MTA_STS_STATUS_LOOKUP_NOT_DONE` while the step is not `DONE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_outcome(
+pub unsafe extern "C" fn mta_sts_lookup_outcome(
     lookup: *const mta_sts_lookup,
     out_outcome: *mut *mut mta_sts_outcome,
 ) -> mta_sts_status {
@@ -519,8 +591,14 @@ pub extern "C" fn mta_sts_lookup_outcome(
 
 /// Frees a lookup. `NULL` is a no-op; freeing twice is a caller bug. Views from
 /// `mta_sts_lookup_poll()` become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_free(lookup: *mut mta_sts_lookup) {
+pub unsafe extern "C" fn mta_sts_lookup_free(lookup: *mut mta_sts_lookup) {
     value_boundary((), || free_handle(lookup));
 }
 
@@ -620,8 +698,14 @@ impl mta_sts_outcome {
 
 /// Writes the Policy Domain of the outcome (lowercase A-labels) to `*out_domain`. The
 /// view is valid until `outcome` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_domain(
+pub unsafe extern "C" fn mta_sts_outcome_domain(
     outcome: *const mta_sts_outcome,
     out_domain: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -636,8 +720,14 @@ pub extern "C" fn mta_sts_outcome_domain(
 /// or NULL when none does; free it with `mta_sts_policy_free()` (it does not depend on
 /// `outcome`). A policy may have mode `none`, which applies nothing; the delivery plan
 /// handles every mode.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_policy(
+pub unsafe extern "C" fn mta_sts_outcome_policy(
     outcome: *const mta_sts_outcome,
     out_policy: *mut *mut mta_sts_policy,
 ) -> mta_sts_status {
@@ -656,8 +746,14 @@ pub extern "C" fn mta_sts_outcome_policy(
 /// times) to `*out_entry`, or NULL when no policy applies; free it with
 /// `mta_sts_cache_entry_free()`. With `MTA_STS_CACHE_ACTION_STORE` this is the entry
 /// to store (its JSON record is `mta_sts_cache_entry_json()`).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_entry(
+pub unsafe extern "C" fn mta_sts_outcome_entry(
     outcome: *const mta_sts_outcome,
     out_entry: *mut *mut mta_sts_cache_entry,
 ) -> mta_sts_status {
@@ -675,8 +771,14 @@ pub extern "C" fn mta_sts_outcome_entry(
 
 /// Writes why the policy (or none) applies to `*out_reason`.
 /// `MTA_STS_STATUS_UNMAPPED` for a reason this version of the C API cannot name.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_reason(
+pub unsafe extern "C" fn mta_sts_outcome_reason(
     outcome: *const mta_sts_outcome,
     out_reason: *mut mta_sts_reason,
 ) -> mta_sts_status {
@@ -702,8 +804,14 @@ pub extern "C" fn mta_sts_outcome_reason(
 /// a `MTA_STS_STATUS_RECORD_*` code, `MTA_STS_STATUS_DISCOVERY_DNS_TEMPORARY_FAILURE`,
 /// a `MTA_STS_STATUS_FETCH_*` or `MTA_STS_STATUS_POLICY_*` code, or
 /// `MTA_STS_STATUS_DISCOVERY_FETCH_BACKOFF`. `mta_sts_status_str()` describes it.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_problem(
+pub unsafe extern "C" fn mta_sts_outcome_problem(
     outcome: *const mta_sts_outcome,
     out_problem: *mut mta_sts_status,
 ) -> mta_sts_status {
@@ -723,8 +831,14 @@ pub extern "C" fn mta_sts_outcome_problem(
 /// Writes the reason as one line of English for logs (e.g. `cached policy, because:
 /// http status 404, only 200 is accepted`) to `*out_text`. The view is valid until
 /// `outcome` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_reason_text(
+pub unsafe extern "C" fn mta_sts_outcome_reason_text(
     outcome: *const mta_sts_outcome,
     out_text: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -736,8 +850,14 @@ pub extern "C" fn mta_sts_outcome_reason_text(
 }
 
 /// Writes what to do with the stored cache entry of the domain to `*out_action`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_cache_action(
+pub unsafe extern "C" fn mta_sts_outcome_cache_action(
     outcome: *const mta_sts_outcome,
     out_action: *mut mta_sts_cache_action,
 ) -> mta_sts_status {
@@ -757,8 +877,14 @@ pub extern "C" fn mta_sts_outcome_cache_action(
 /// Writes what to do with the stored fetch backoff of the domain to `*out_action`,
 /// and to `*out_backoff` a new backoff handle with `SET` (store it, free the one it
 /// replaces with `mta_sts_backoff_free()`), NULL otherwise.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_backoff(
+pub unsafe extern "C" fn mta_sts_outcome_backoff(
     outcome: *const mta_sts_outcome,
     out_action: *mut mta_sts_backoff_action,
     out_backoff: *mut *mut mta_sts_backoff,
@@ -785,8 +911,14 @@ pub extern "C" fn mta_sts_outcome_backoff(
 /// known to exist, never for a cached `mode: none` policy (RFC 8461 §6). After a
 /// refresh lookup it is what to alert the administrator about (§10.2). Free it with
 /// `mta_sts_failure_free()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_report(
+pub unsafe extern "C" fn mta_sts_outcome_report(
     outcome: *const mta_sts_outcome,
     out_failure: *mut *mut mta_sts_failure,
 ) -> mta_sts_status {
@@ -802,8 +934,14 @@ pub extern "C" fn mta_sts_outcome_report(
 
 /// Writes the verdict of a before-bounce lookup to `*out_check`; `NOT_APPLICABLE` for
 /// the other lookups.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_bounce_check(
+pub unsafe extern "C" fn mta_sts_outcome_bounce_check(
     outcome: *const mta_sts_outcome,
     out_check: *mut mta_sts_bounce_check,
 ) -> mta_sts_status {
@@ -823,8 +961,14 @@ pub extern "C" fn mta_sts_outcome_bounce_check(
 /// Writes to `*out_temporary` whether the outcome is the DNS temporary failure of SPEC
 /// D13 (no valid cache): an MTA that prefers to defer rather than deliver without
 /// MTA-STS tests this.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_is_temporary_failure(
+pub unsafe extern "C" fn mta_sts_outcome_is_temporary_failure(
     outcome: *const mta_sts_outcome,
     out_temporary: *mut bool,
 ) -> mta_sts_status {
@@ -837,8 +981,14 @@ pub extern "C" fn mta_sts_outcome_is_temporary_failure(
 
 /// Writes the number of tolerated deviations in the fetch response to `*out_count` (0
 /// when this lookup fetched nothing).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_fetch_warnings_count(
+pub unsafe extern "C" fn mta_sts_outcome_fetch_warnings_count(
     outcome: *const mta_sts_outcome,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -852,8 +1002,14 @@ pub extern "C" fn mta_sts_outcome_fetch_warnings_count(
 /// Writes fetch warning `index` (0-based) to `*out_warning`. An `index` not below
 /// `mta_sts_outcome_fetch_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`;
 /// a warning this version cannot name gives `MTA_STS_STATUS_UNMAPPED`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_fetch_warning(
+pub unsafe extern "C" fn mta_sts_outcome_fetch_warning(
     outcome: *const mta_sts_outcome,
     index: usize,
     out_warning: *mut mta_sts_fetch_warning,
@@ -875,8 +1031,14 @@ pub extern "C" fn mta_sts_outcome_fetch_warning(
 }
 
 /// Frees an outcome. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_free(outcome: *mut mta_sts_outcome) {
+pub unsafe extern "C" fn mta_sts_outcome_free(outcome: *mut mta_sts_outcome) {
     value_boundary((), || free_handle(outcome));
 }
 
@@ -893,8 +1055,14 @@ pub struct mta_sts_backoff {
 
 /// Writes the policy id whose fetch failed to `*out_id`. The view is valid until
 /// `backoff` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_id(
+pub unsafe extern "C" fn mta_sts_backoff_id(
     backoff: *const mta_sts_backoff,
     out_id: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -907,8 +1075,14 @@ pub extern "C" fn mta_sts_backoff_id(
 
 /// Writes the time (Unix seconds) before which that id is not fetched again to
 /// `*out_until`; after it the backoff can be dropped.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_until(
+pub unsafe extern "C" fn mta_sts_backoff_until(
     backoff: *const mta_sts_backoff,
     out_until: *mut u64,
 ) -> mta_sts_status {
@@ -921,8 +1095,14 @@ pub extern "C" fn mta_sts_backoff_until(
 
 /// Writes a new handle to the failure of the fetch, reported again while the backoff
 /// holds, to `*out_failure`; free it with `mta_sts_failure_free()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_failure(
+pub unsafe extern "C" fn mta_sts_backoff_failure(
     backoff: *const mta_sts_backoff,
     out_failure: *mut *mut mta_sts_failure,
 ) -> mta_sts_status {
@@ -935,7 +1115,13 @@ pub extern "C" fn mta_sts_backoff_failure(
 }
 
 /// Frees a backoff. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_free(backoff: *mut mta_sts_backoff) {
+pub unsafe extern "C" fn mta_sts_backoff_free(backoff: *mut mta_sts_backoff) {
     value_boundary((), || free_handle(backoff));
 }

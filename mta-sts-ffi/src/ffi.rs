@@ -1,12 +1,13 @@
 //! Every raw-pointer operation of the crate, in one place.
 //!
-//! The exported functions are safe `extern "C" fn`s: C cannot call them any other way,
-//! and the caller's side of the contract (a non-NULL pointer points to a live, properly
-//! initialized value of the declared type; `(data, len)` describes readable memory) is
-//! documented in the header. This module turns those pointers into references after the
-//! checks that *can* be made here: NULL, alignment and the `isize::MAX` length bound.
-//! Nothing outside this module dereferences a pointer, and no other module contains
-//! an `unsafe` block (`tests/unsafe_confined.rs` checks it).
+//! The exported functions that take pointers are `unsafe extern "C" fn`s: the caller's
+//! side of the contract (a non-NULL pointer points to a live, properly initialized
+//! value of the declared type; `(data, len)` describes readable memory) cannot be
+//! checked, and Rust callers must say they keep it (C callers cannot tell the
+//! difference). This module turns those pointers into references after the checks
+//! that *can* be made here: NULL, alignment and the `isize::MAX` length bound. Nothing
+//! outside this module dereferences a pointer, and no other module contains an
+//! `unsafe` block (`tests/unsafe_confined.rs` checks it).
 
 use std::ptr::NonNull;
 

@@ -49,8 +49,14 @@ fn limits(max_decompressed_len: usize) -> IntakeLimits {
 /// findings are listed. On failure `*out_report` is untouched and the status is a
 /// `MTA_STS_STATUS_RPT_REPORT_*` code (`..._DEVIATION` for a departure the lenient
 /// reader would tolerate).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_parse(
+pub unsafe extern "C" fn mta_sts_report_parse(
     json: *const u8,
     json_len: usize,
     out_report: *mut *mut mta_sts_report,
@@ -71,8 +77,14 @@ pub extern "C" fn mta_sts_report_parse(
 /// On success writes a new handle to `*out_report` (free it with
 /// `mta_sts_report_free()`); on failure it is untouched and the status is a
 /// `MTA_STS_STATUS_RPT_REPORT_*` code.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_read_json(
+pub unsafe extern "C" fn mta_sts_report_read_json(
     json: *const u8,
     json_len: usize,
     out_report: *mut *mut mta_sts_report,
@@ -89,8 +101,14 @@ pub extern "C" fn mta_sts_report_read_json(
 /// (SPEC D20). Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (broken gzip, zip archive),
 /// `MTA_STS_STATUS_RPT_REPORT_*`. The note `MTA_STS_RPT_INTAKE_NOTE_GZIPPED` says the
 /// file was compressed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_read_file(
+pub unsafe extern "C" fn mta_sts_report_read_file(
     data: *const u8,
     data_len: usize,
     max_decompressed_len: usize,
@@ -109,8 +127,14 @@ pub extern "C" fn mta_sts_report_read_file(
 ///
 /// Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (e-mail over 16 MiB, no report part, MIME too
 /// complex, base64, transfer encoding, gzip), `MTA_STS_STATUS_RPT_REPORT_*`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_read_email(
+pub unsafe extern "C" fn mta_sts_report_read_email(
     message: *const u8,
     message_len: usize,
     max_decompressed_len: usize,
@@ -143,8 +167,14 @@ pub const MTA_STS_RPT_READER_EMAIL: u32 = 4;
 /// `buf_len` 0), only `*out_len` is written, with the length needed, and the status is
 /// `MTA_STS_STATUS_BUFFER_TOO_SMALL`; the message is UTF-8, not NUL-terminated. An
 /// unknown `reader` is `MTA_STS_STATUS_RPT_INTAKE_INVALID_READER`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_error_message(
+pub unsafe extern "C" fn mta_sts_report_error_message(
     reader: u32,
     data: *const u8,
     data_len: usize,

@@ -16,8 +16,14 @@ use crate::status::mta_sts_status;
 /// A-labels, no trailing dot); an invalid pattern gives a `MTA_STS_STATUS_MX_*` code.
 /// `host`/`host_len`: the host name, UTF-8. Either pointer may be NULL only if its
 /// length is 0. Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_mx_pattern_matches(
+pub unsafe extern "C" fn mta_sts_mx_pattern_matches(
     pattern: *const u8,
     pattern_len: usize,
     host: *const u8,

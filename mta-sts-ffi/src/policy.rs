@@ -85,8 +85,14 @@ impl From<Mode> for mta_sts_mode {
 ///
 /// Tolerated deviations (blank lines, CRLF mixes, letter case, a trailing dot in an
 /// `mx` value, ...) are accepted and listed by `mta_sts_policy_warning()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_parse(
+pub unsafe extern "C" fn mta_sts_policy_parse(
     body: *const u8,
     body_len: usize,
     out_policy: *mut *mut mta_sts_policy,
@@ -102,14 +108,26 @@ pub extern "C" fn mta_sts_policy_parse(
 
 /// Frees a policy. `NULL` is a no-op; freeing twice is a caller bug. Views read from
 /// the policy become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_free(policy: *mut mta_sts_policy) {
+pub unsafe extern "C" fn mta_sts_policy_free(policy: *mut mta_sts_policy) {
     value_boundary((), || free_handle(policy));
 }
 
 /// Writes the policy mode to `*out_mode`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_mode(
+pub unsafe extern "C" fn mta_sts_policy_mode(
     policy: *const mta_sts_policy,
     out_mode: *mut mta_sts_mode,
 ) -> mta_sts_status {
@@ -122,8 +140,14 @@ pub extern "C" fn mta_sts_policy_mode(
 
 /// Writes `max_age` in seconds to `*out_max_age`: clamped to 31557600 (one year,
 /// RFC 8461 §3.2 erratum 7282); `0` means apply to this delivery, do not cache.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_max_age(
+pub unsafe extern "C" fn mta_sts_policy_max_age(
     policy: *const mta_sts_policy,
     out_max_age: *mut u32,
 ) -> mta_sts_status {
@@ -135,8 +159,14 @@ pub extern "C" fn mta_sts_policy_max_age(
 }
 
 /// Writes the number of `mx` patterns to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_mx_count(
+pub unsafe extern "C" fn mta_sts_policy_mx_count(
     policy: *const mta_sts_policy,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -152,8 +182,14 @@ pub extern "C" fn mta_sts_policy_mx_count(
 ///
 /// The view is valid until `policy` is freed. An `index` not below
 /// `mta_sts_policy_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_mx(
+pub unsafe extern "C" fn mta_sts_policy_mx(
     policy: *const mta_sts_policy,
     index: usize,
     out_pattern: *mut mta_sts_str,
@@ -172,8 +208,14 @@ pub extern "C" fn mta_sts_policy_mx(
 
 /// Writes the number of warnings (tolerated deviations from RFC 8461 §3.2) to
 /// `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_warnings_count(
+pub unsafe extern "C" fn mta_sts_policy_warnings_count(
     policy: *const mta_sts_policy,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -189,8 +231,14 @@ pub extern "C" fn mta_sts_policy_warnings_count(
 ///
 /// The view is valid until `policy` is freed. An `index` not below
 /// `mta_sts_policy_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_warning(
+pub unsafe extern "C" fn mta_sts_policy_warning(
     policy: *const mta_sts_policy,
     index: usize,
     out_line: *mut usize,
@@ -213,8 +261,14 @@ pub extern "C" fn mta_sts_policy_warning(
 }
 
 /// Writes the number of lines of the body as served to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_lines_count(
+pub unsafe extern "C" fn mta_sts_policy_lines_count(
     policy: *const mta_sts_policy,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -231,8 +285,14 @@ pub extern "C" fn mta_sts_policy_lines_count(
 ///
 /// The view is valid until `policy` is freed. An `index` not below
 /// `mta_sts_policy_lines_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_line(
+pub unsafe extern "C" fn mta_sts_policy_line(
     policy: *const mta_sts_policy,
     index: usize,
     out_line: *mut mta_sts_str,
@@ -256,8 +316,14 @@ pub extern "C" fn mta_sts_policy_line(
 ///
 /// `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). This
 /// answers the pattern question only; `mta_sts_policy_check_mx()` applies the mode.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_matches_mx(
+pub unsafe extern "C" fn mta_sts_policy_matches_mx(
     policy: *const mta_sts_policy,
     host: *const u8,
     host_len: usize,
@@ -283,8 +349,14 @@ pub extern "C" fn mta_sts_policy_matches_mx(
 /// `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). In
 /// `testing` mode a mismatch is still a failure to report, but after the delivery
 /// attempt; that verdict is not part of this version of the C API.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_check_mx(
+pub unsafe extern "C" fn mta_sts_policy_check_mx(
     policy: *const mta_sts_policy,
     host: *const u8,
     host_len: usize,
@@ -313,8 +385,14 @@ pub extern "C" fn mta_sts_policy_check_mx(
 /// (`MTA_STS_STATUS_POLICY_TOO_LARGE`, `_TOO_MANY_MX`, `_MISSING_FIELD`,
 /// `_MISSING_MX`). It parses the body again: call it after a failed parse, not on the
 /// hot path. `body`/`body_len` as for `mta_sts_policy_parse()`. Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_error_line(
+pub unsafe extern "C" fn mta_sts_policy_error_line(
     body: *const u8,
     body_len: usize,
     out_line: *mut usize,

@@ -25,8 +25,14 @@ pub struct mta_sts_record {
 /// failure `*out_record` is untouched and the status is a `MTA_STS_STATUS_RECORD_*`
 /// code (or a glue code). A record that is not ASCII is
 /// `MTA_STS_STATUS_RECORD_NOT_ASCII`, whatever its encoding.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_record_parse(
+pub unsafe extern "C" fn mta_sts_record_parse(
     record: *const u8,
     record_len: usize,
     out_record: *mut *mut mta_sts_record,
@@ -52,8 +58,14 @@ pub extern "C" fn mta_sts_record_parse(
 /// `MTA_STS_STATUS_SELECT_MULTIPLE_RECORDS`, `MTA_STS_STATUS_SELECT_TOO_MANY_RECORDS`,
 /// or the `MTA_STS_STATUS_RECORD_*` code of the one invalid record. Every pointer of
 /// every record is checked before any is read.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_record_select(
+pub unsafe extern "C" fn mta_sts_record_select(
     records: *const mta_sts_txt_record,
     records_count: usize,
     out_record: *mut *mut mta_sts_record,
@@ -72,8 +84,14 @@ pub extern "C" fn mta_sts_record_select(
 ///
 /// Compare ids only for equality. Writes a view into `*out_id`, valid until `record`
 /// is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_record_id(
+pub unsafe extern "C" fn mta_sts_record_id(
     record: *const mta_sts_record,
     out_id: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -85,8 +103,14 @@ pub extern "C" fn mta_sts_record_id(
 }
 
 /// Frees a record. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_record_free(record: *mut mta_sts_record) {
+pub unsafe extern "C" fn mta_sts_record_free(record: *mut mta_sts_record) {
     value_boundary((), || free_handle(record));
 }
 
@@ -96,8 +120,14 @@ pub extern "C" fn mta_sts_record_free(record: *mut mta_sts_record) {
 /// `_NOT_STS_RECORD`, `_INVALID_ID`, `_MISSING_ID`). For a non-ASCII record it is the
 /// first byte that is not ASCII. It parses the record again: call it after a failed
 /// parse. Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_record_error_offset(
+pub unsafe extern "C" fn mta_sts_record_error_offset(
     record: *const u8,
     record_len: usize,
     out_has_offset: *mut bool,

@@ -98,8 +98,14 @@ impl mta_sts_report_list {
 }
 
 /// Writes the number of reports in the list to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_list_count(
+pub unsafe extern "C" fn mta_sts_report_list_count(
     list: *const mta_sts_report_list,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -114,8 +120,14 @@ pub extern "C" fn mta_sts_report_list_count(
 /// `*out_report`; free it with `mta_sts_report_free()` (it does not depend on `list`,
 /// which may be freed first). An `index` not below `mta_sts_report_list_count()`
 /// gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_list_get(
+pub unsafe extern "C" fn mta_sts_report_list_get(
     list: *const mta_sts_report_list,
     index: usize,
     out_report: *mut *mut mta_sts_report,
@@ -134,15 +146,27 @@ pub extern "C" fn mta_sts_report_list_get(
 
 /// Frees a report list. `NULL` is a no-op; freeing twice is a caller bug. Reports
 /// taken from it stay valid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_list_free(list: *mut mta_sts_report_list) {
+pub unsafe extern "C" fn mta_sts_report_list_free(list: *mut mta_sts_report_list) {
     value_boundary((), || free_handle(list));
 }
 
 /// Frees a report. `NULL` is a no-op; freeing twice is a caller bug. Views read from
 /// the report become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
+pub unsafe extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
     value_boundary((), || free_handle(report));
 }
 
@@ -152,8 +176,14 @@ pub extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
 /// order, `mx-host` and `policy-string` as arrays, `failure-details` always present,
 /// UTC `Z` date-times, even for a report read leniently. The view is valid until
 /// `report` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_json(
+pub unsafe extern "C" fn mta_sts_report_json(
     report: *const mta_sts_report,
     out_json: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -176,8 +206,14 @@ fn bytes_view(bytes: &[u8]) -> mta_sts_bytes {
 ///
 /// The bytes are made on first call and kept; the view is valid until `report` is
 /// freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_gzip(
+pub unsafe extern "C" fn mta_sts_report_gzip(
     report: *const mta_sts_report,
     out_gzip: *mut mta_sts_bytes,
 ) -> mta_sts_status {
@@ -195,8 +231,14 @@ pub extern "C" fn mta_sts_report_gzip(
 ///
 /// `*out_body` is a view valid until `report` is freed; `*out_content_type` points to
 /// static memory.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_https_post(
+pub unsafe extern "C" fn mta_sts_report_https_post(
     report: *const mta_sts_report,
     compress: bool,
     out_body: *mut mta_sts_bytes,
@@ -228,8 +270,14 @@ pub extern "C" fn mta_sts_report_https_post(
 /// name (ASCII, not NUL-terminated) is in `buf` and its length in `*out_len`. Errors:
 /// `MTA_STS_STATUS_RPT_DELIVER_*` (no submitter or policy domain, several policy
 /// domains, invalid unique-id).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_file_name(
+pub unsafe extern "C" fn mta_sts_report_file_name(
     report: *const mta_sts_report,
     unique_id: *const u8,
     unique_id_len: usize,
@@ -284,8 +332,14 @@ pub struct mta_sts_rpt_email_params {
 /// (bad header value, boundary or unique-id; no or several policy domains),
 /// `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE` (date after 9999-12-31 or offset of a day or
 /// more), glue codes.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_email(
+pub unsafe extern "C" fn mta_sts_report_email(
     report: *const mta_sts_report,
     params: *const mta_sts_rpt_email_params,
     buf: *mut u8,
@@ -326,8 +380,14 @@ fn email_date(secs: u64, offset_minutes: i32) -> Result<DateTime<FixedOffset>, m
 /// `*out_domain`. The view is valid until `report` is freed. Errors:
 /// `MTA_STS_STATUS_RPT_DELIVER_NO_POLICY_DOMAIN`, `..._SEVERAL_POLICY_DOMAINS`,
 /// `..._INVALID_DOMAIN`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy_domain(
+pub unsafe extern "C" fn mta_sts_report_policy_domain(
     report: *const mta_sts_report,
     out_domain: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -360,8 +420,14 @@ pub struct mta_sts_rpt_report_info {
 
 /// Writes the top-level members of the report to `*out_info`; the views in it are
 /// valid until `report` is freed. (A member a lenient intake found missing is empty.)
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_info(
+pub unsafe extern "C" fn mta_sts_report_info(
     report: *const mta_sts_report,
     out_info: *mut mta_sts_rpt_report_info,
 ) -> mta_sts_status {
@@ -415,8 +481,14 @@ fn policy_at(
 
 /// Writes element `policy_index` of `policies` to `*out_policy`;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past `policies_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy(
+pub unsafe extern "C" fn mta_sts_report_policy(
     report: *const mta_sts_report,
     policy_index: usize,
     out_policy: *mut mta_sts_rpt_policy_info,
@@ -441,8 +513,14 @@ pub extern "C" fn mta_sts_report_policy(
 /// Writes `policy-string` element `index` of policy `policy_index` to `*out_line`
 /// (for `sts`, a policy line as served). The view is valid until `report` is freed;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy_string(
+pub unsafe extern "C" fn mta_sts_report_policy_string(
     report: *const mta_sts_report,
     policy_index: usize,
     index: usize,
@@ -465,8 +543,14 @@ pub extern "C" fn mta_sts_report_policy_string(
 /// Writes `mx-host` element `index` of policy `policy_index` to `*out_mx_host`. The
 /// view is valid until `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past
 /// either count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy_mx_host(
+pub unsafe extern "C" fn mta_sts_report_policy_mx_host(
     report: *const mta_sts_report,
     policy_index: usize,
     index: usize,
@@ -511,8 +595,14 @@ pub struct mta_sts_rpt_failure_detail {
 
 /// Writes `failure-details` element `index` of policy `policy_index` to
 /// `*out_detail`; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_failure_detail(
+pub unsafe extern "C" fn mta_sts_report_failure_detail(
     report: *const mta_sts_report,
     policy_index: usize,
     index: usize,
@@ -718,8 +808,14 @@ fn diagnostic<K: Copy>(
 
 /// Writes the number of deviations the lenient intake tolerated to `*out_count` (0
 /// for a report from the aggregator or the strict parser).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_tolerations_count(
+pub unsafe extern "C" fn mta_sts_report_tolerations_count(
     report: *const mta_sts_report,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -734,8 +830,14 @@ pub extern "C" fn mta_sts_report_tolerations_count(
 /// `policies[0].policy.mx-host`) to `*out_path` and a short English message to
 /// `*out_message`. Views are valid until `report` is freed;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_toleration(
+pub unsafe extern "C" fn mta_sts_report_toleration(
     report: *const mta_sts_report,
     index: usize,
     out_kind: *mut mta_sts_rpt_deviation,
@@ -756,8 +858,14 @@ pub extern "C" fn mta_sts_report_toleration(
 
 /// Writes the number of intake notes (about the gzip or e-mail container) to
 /// `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_notes_count(
+pub unsafe extern "C" fn mta_sts_report_notes_count(
     report: *const mta_sts_report,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -771,8 +879,14 @@ pub extern "C" fn mta_sts_report_notes_count(
 /// Writes intake note number `index`: its kind to `*out_kind` and a short English
 /// message to `*out_message`. The view is valid until `report` is freed;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_note(
+pub unsafe extern "C" fn mta_sts_report_note(
     report: *const mta_sts_report,
     index: usize,
     out_kind: *mut mta_sts_rpt_intake_note,
@@ -786,8 +900,14 @@ pub extern "C" fn mta_sts_report_note(
 
 /// Writes the number of consistency findings (things that parse but do not add up)
 /// to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_findings_count(
+pub unsafe extern "C" fn mta_sts_report_findings_count(
     report: *const mta_sts_report,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -801,8 +921,14 @@ pub extern "C" fn mta_sts_report_findings_count(
 /// Writes finding number `index`: its kind to `*out_kind`, its JSON path to
 /// `*out_path` and a short English message to `*out_message`. Views are valid until
 /// `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_finding(
+pub unsafe extern "C" fn mta_sts_report_finding(
     report: *const mta_sts_report,
     index: usize,
     out_kind: *mut mta_sts_rpt_finding,

@@ -109,8 +109,14 @@ fn warning_message(w: &RecordWarning) -> String {
 /// is a `MTA_STS_STATUS_RPT_RECORD_*` code (or a glue code). `rua` URIs other than
 /// `mailto:` and `https:` are dropped with a warning; a record left without any is
 /// `MTA_STS_STATUS_RPT_RECORD_NO_USABLE_RUA`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_parse(
+pub unsafe extern "C" fn mta_sts_rpt_record_parse(
     record: *const u8,
     record_len: usize,
     out_record: *mut *mut mta_sts_rpt_record,
@@ -139,8 +145,14 @@ pub extern "C" fn mta_sts_rpt_record_parse(
 /// `MTA_STS_STATUS_RPT_SELECT_NO_RECORD`, `..._MULTIPLE_RECORDS`,
 /// `..._TOO_MANY_RECORDS`, or the `MTA_STS_STATUS_RPT_RECORD_*` code of the one
 /// invalid record. Every pointer of every record is checked before any is read.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_select(
+pub unsafe extern "C" fn mta_sts_rpt_record_select(
     records: *const mta_sts_txt_record,
     records_count: usize,
     out_record: *mut *mut mta_sts_rpt_record,
@@ -158,14 +170,26 @@ pub extern "C" fn mta_sts_rpt_record_select(
 
 /// Frees a TLS-RPT record. `NULL` is a no-op; freeing twice is a caller bug. Views
 /// read from the record become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_free(record: *mut mta_sts_rpt_record) {
+pub unsafe extern "C" fn mta_sts_rpt_record_free(record: *mut mta_sts_rpt_record) {
     value_boundary((), || free_handle(record));
 }
 
 /// Writes the number of usable `rua` destinations (1 to 32) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_rua_count(
+pub unsafe extern "C" fn mta_sts_rpt_record_rua_count(
     record: *const mta_sts_rpt_record,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -183,8 +207,14 @@ pub extern "C" fn mta_sts_rpt_record_rua_count(
 ///
 /// The views are valid until `record` is freed. An `index` not below
 /// `mta_sts_rpt_record_rua_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_rua(
+pub unsafe extern "C" fn mta_sts_rpt_record_rua(
     record: *const mta_sts_rpt_record,
     index: usize,
     out_scheme: *mut mta_sts_rpt_uri_scheme,
@@ -214,8 +244,14 @@ pub extern "C" fn mta_sts_rpt_record_rua(
 }
 
 /// Writes the number of extension fields (kept, not interpreted) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_extensions_count(
+pub unsafe extern "C" fn mta_sts_rpt_record_extensions_count(
     record: *const mta_sts_rpt_record,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -231,8 +267,14 @@ pub extern "C" fn mta_sts_rpt_record_extensions_count(
 ///
 /// The views are valid until `record` is freed. An `index` not below
 /// `mta_sts_rpt_record_extensions_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_extension(
+pub unsafe extern "C" fn mta_sts_rpt_record_extension(
     record: *const mta_sts_rpt_record,
     index: usize,
     out_name: *mut mta_sts_str,
@@ -254,8 +296,14 @@ pub extern "C" fn mta_sts_rpt_record_extension(
 }
 
 /// Writes the number of warnings (dropped URIs, tolerated deviations) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_warnings_count(
+pub unsafe extern "C" fn mta_sts_rpt_record_warnings_count(
     record: *const mta_sts_rpt_record,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -272,8 +320,14 @@ pub extern "C" fn mta_sts_rpt_record_warnings_count(
 ///
 /// The view is valid until `record` is freed. An `index` not below
 /// `mta_sts_rpt_record_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_warning(
+pub unsafe extern "C" fn mta_sts_rpt_record_warning(
     record: *const mta_sts_rpt_record,
     index: usize,
     out_kind: *mut mta_sts_rpt_record_warning_kind,
@@ -297,8 +351,14 @@ pub extern "C" fn mta_sts_rpt_record_warning(
 
 /// Writes the record in canonical form (`v=TLSRPTv1; rua=<uri>,<uri>[; ext=value]`,
 /// dropped URIs left out) to `*out_text`. The view is valid until `record` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_text(
+pub unsafe extern "C" fn mta_sts_rpt_record_text(
     record: *const mta_sts_rpt_record,
     out_text: *mut mta_sts_str,
 ) -> mta_sts_status {

@@ -35,22 +35,26 @@ pub(crate) fn str_view(s: &'static str) -> mta_sts_str {
 
 /// A query message for `(name, type, id)`.
 pub(crate) fn build(name: &str, query_type: u32, id: u16) -> Result<Vec<u8>, mta_sts_status> {
-    let mut buf = vec![0u8; 512];
-    let mut len = 0;
-    match mta_sts_dns_query_build(
-        name.as_ptr(),
-        name.len(),
-        query_type,
-        id,
-        buf.as_mut_ptr(),
-        buf.len(),
-        &raw mut len,
-    ) {
-        mta_sts_status::Ok => {
-            buf.truncate(len);
-            Ok(buf)
+    // SAFETY: the arguments are live values of their types, and each handle is freed
+    // once, after its last use.
+    unsafe {
+        let mut buf = vec![0u8; 512];
+        let mut len = 0;
+        match mta_sts_dns_query_build(
+            name.as_ptr(),
+            name.len(),
+            query_type,
+            id,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &raw mut len,
+        ) {
+            mta_sts_status::Ok => {
+                buf.truncate(len);
+                Ok(buf)
+            }
+            status => Err(status),
         }
-        status => Err(status),
     }
 }
 
@@ -94,17 +98,21 @@ pub(crate) fn parse(
     id: u16,
     response: &[u8],
 ) -> Result<*mut mta_sts_dns_answer, mta_sts_status> {
-    let mut out = ptr::null_mut();
-    match mta_sts_dns_response_parse(
-        name.as_ptr(),
-        name.len(),
-        query_type,
-        id,
-        response.as_ptr(),
-        response.len(),
-        &raw mut out,
-    ) {
-        mta_sts_status::Ok => Ok(out),
-        status => Err(status),
+    // SAFETY: the arguments are live values of their types, and each handle is freed
+    // once, after its last use.
+    unsafe {
+        let mut out = ptr::null_mut();
+        match mta_sts_dns_response_parse(
+            name.as_ptr(),
+            name.len(),
+            query_type,
+            id,
+            response.as_ptr(),
+            response.len(),
+            &raw mut out,
+        ) {
+            mta_sts_status::Ok => Ok(out),
+            status => Err(status),
+        }
     }
 }
