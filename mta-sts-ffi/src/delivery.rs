@@ -13,7 +13,7 @@ use crate::failure::{mta_sts_failure, mta_sts_result_type};
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice, utf8};
 use crate::policy::mta_sts_policy;
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_bytes, mta_sts_str};
+use crate::view::{item, mta_sts_bytes, mta_sts_str};
 
 /// What MTA-STS requires of a delivery.
 #[repr(u32)]
@@ -102,10 +102,7 @@ pub struct mta_sts_delivery_plan {
 impl mta_sts_delivery_plan {
     /// The candidate at `index`, planned alone: the core decides per host.
     fn candidate(&self, index: usize) -> Result<Candidate<'_>, mta_sts_status> {
-        let host = self
-            .hosts
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let host = item(&self.hosts, index)?;
         DeliveryPlan::new(self.policy.as_ref(), [host.as_str()])
             .candidates()
             .first()
@@ -235,10 +232,7 @@ pub unsafe extern "C" fn mta_sts_delivery_plan_host(
     status_boundary(|| {
         let plan = try_ref(plan)?;
         let out = try_out(out_host)?;
-        let host = plan
-            .hosts
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let host = item(&plan.hosts, index)?;
         out.write(mta_sts_str::borrow(host));
         Ok(())
     })
@@ -262,10 +256,7 @@ pub unsafe extern "C" fn mta_sts_delivery_plan_matched_pattern(
     status_boundary(|| {
         let plan = try_ref(plan)?;
         let out = try_out(out_pattern)?;
-        let pattern = plan
-            .patterns
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let pattern = item(&plan.patterns, index)?;
         out.write(mta_sts_str::borrow(pattern.as_deref().unwrap_or_default()));
         Ok(())
     })

@@ -8,7 +8,7 @@ use crate::boundary::{status_boundary, value_boundary};
 use crate::convert::text;
 use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_out_buf, try_ref, try_slice};
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_bytes, mta_sts_str};
+use crate::view::{item, mta_sts_bytes, mta_sts_str};
 
 /// The record type of a query, numbered as on the wire (RFC 1035 §3.2.2). Functions
 /// take it as a `uint32_t`; another value gives `MTA_STS_STATUS_UNKNOWN_ENUM_VALUE`.
@@ -298,10 +298,7 @@ pub unsafe extern "C" fn mta_sts_dns_answer_txt_strings_count(
     status_boundary(|| {
         let answer = try_ref(answer)?;
         let out = try_out(out_count)?;
-        let strings = answer
-            .txt()
-            .get(record)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let strings = item(answer.txt(), record)?;
         out.write(strings.len());
         Ok(())
     })
@@ -385,10 +382,7 @@ pub unsafe extern "C" fn mta_sts_dns_answer_mx(
         let answer = try_ref(answer)?;
         let out_preference = try_out(out_preference)?;
         let out_exchange = try_out(out_exchange)?;
-        let record = answer
-            .mx()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let record = item(answer.mx(), index)?;
         out_preference.write(record.preference);
         out_exchange.write(mta_sts_str::borrow(&record.exchange));
         Ok(())

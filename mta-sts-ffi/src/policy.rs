@@ -9,7 +9,7 @@ use crate::convert::text;
 use crate::failure::mta_sts_failure;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
-use crate::view::mta_sts_str;
+use crate::view::{item, mta_sts_str};
 
 /// A parsed MTA-STS policy, RFC 8461 §3.2.
 ///
@@ -197,10 +197,7 @@ pub unsafe extern "C" fn mta_sts_policy_mx(
     status_boundary(|| {
         let policy = try_ref(policy)?;
         let out = try_out(out_pattern)?;
-        let pattern = policy
-            .mx()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let pattern = item(policy.mx(), index)?;
         out.write(mta_sts_str::borrow(pattern));
         Ok(())
     })
@@ -300,11 +297,7 @@ pub unsafe extern "C" fn mta_sts_policy_line(
     status_boundary(|| {
         let policy = try_ref(policy)?;
         let out = try_out(out_line)?;
-        let line = policy
-            .policy
-            .lines()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let line = item(policy.policy.lines(), index)?;
         out.write(mta_sts_str::borrow(line));
         Ok(())
     })

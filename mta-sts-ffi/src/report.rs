@@ -13,7 +13,7 @@ use crate::boundary::{status_boundary, value_boundary};
 use crate::convert::{bytes_text, optional_text, report_time};
 use crate::ffi::{free_handle, into_handle, try_out, try_out_buf, try_ref};
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_bytes, mta_sts_str};
+use crate::view::{item, mta_sts_bytes, mta_sts_str};
 
 /// One TLS-RPT aggregate report (RFC 8460 §4.4), with what was noticed reading it.
 ///
@@ -135,10 +135,7 @@ pub unsafe extern "C" fn mta_sts_report_list_get(
     status_boundary(|| {
         let list = try_ref(list)?;
         let out = try_out(out_report)?;
-        let report = list
-            .reports
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let report = item(&list.reports, index)?;
         out.write(into_handle(mta_sts_report::new(report.clone(), &[], &[])));
         Ok(())
     })
@@ -472,11 +469,7 @@ fn policy_at(
     report: &mta_sts_report,
     index: usize,
 ) -> Result<&tls_rpt_core::PolicyResult, mta_sts_status> {
-    report
-        .report
-        .policies
-        .get(index)
-        .ok_or(mta_sts_status::IndexOutOfRange)
+    item(&report.report.policies, index)
 }
 
 /// Writes element `policy_index` of `policies` to `*out_policy`;
@@ -530,11 +523,7 @@ pub unsafe extern "C" fn mta_sts_report_policy_string(
         let report = try_ref(report)?;
         let out = try_out(out_line)?;
         let p = policy_at(report, policy_index)?;
-        let line = p
-            .policy
-            .policy_string
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let line = item(&p.policy.policy_string, index)?;
         out.write(mta_sts_str::borrow(line));
         Ok(())
     })
@@ -560,11 +549,7 @@ pub unsafe extern "C" fn mta_sts_report_policy_mx_host(
         let report = try_ref(report)?;
         let out = try_out(out_mx_host)?;
         let p = policy_at(report, policy_index)?;
-        let mx = p
-            .policy
-            .mx_host
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let mx = item(&p.policy.mx_host, index)?;
         out.write(mta_sts_str::borrow(mx));
         Ok(())
     })
@@ -797,7 +782,7 @@ fn diagnostic<K: Copy>(
     let out_kind = try_out(out_kind)?;
     let out_path = out_path.map(try_out).transpose()?;
     let out_message = try_out(out_message)?;
-    let d = list.get(index).ok_or(mta_sts_status::IndexOutOfRange)?;
+    let d = item(list, index)?;
     out_kind.write(d.kind);
     if let Some(out_path) = out_path {
         out_path.write(mta_sts_str::borrow(&d.path));

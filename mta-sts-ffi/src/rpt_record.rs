@@ -8,7 +8,7 @@ use crate::boundary::{status_boundary, value_boundary};
 use crate::convert::txt_rrset;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_str, mta_sts_txt_record};
+use crate::view::{item, mta_sts_str, mta_sts_txt_record};
 
 /// A parsed `_smtp._tls` TXT record (`v=TLSRPTv1; rua=...`), RFC 8460 §3.
 ///
@@ -284,11 +284,7 @@ pub unsafe extern "C" fn mta_sts_rpt_record_extension(
         let record = try_ref(record)?;
         let out_name = try_out(out_name)?;
         let out_value = try_out(out_value)?;
-        let ext = record
-            .record
-            .extensions()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let ext = item(record.record.extensions(), index)?;
         out_name.write(mta_sts_str::borrow(&ext.name));
         out_value.write(mta_sts_str::borrow(&ext.value));
         Ok(())
