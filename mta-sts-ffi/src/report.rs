@@ -519,13 +519,8 @@ pub unsafe extern "C" fn mta_sts_report_policy_string(
     index: usize,
     out_line: *mut mta_sts_str,
 ) -> mta_sts_status {
-    status_boundary(|| {
-        let report = try_ref(report)?;
-        let out = try_out(out_line)?;
-        let p = policy_at(report, policy_index)?;
-        let line = item(&p.policy.policy_string, index)?;
-        out.write(mta_sts_str::borrow(line));
-        Ok(())
+    policy_text(report, policy_index, index, out_line, |p| {
+        &p.policy.policy_string
     })
 }
 
@@ -545,12 +540,24 @@ pub unsafe extern "C" fn mta_sts_report_policy_mx_host(
     index: usize,
     out_mx_host: *mut mta_sts_str,
 ) -> mta_sts_status {
+    policy_text(report, policy_index, index, out_mx_host, |p| {
+        &p.policy.mx_host
+    })
+}
+
+/// Writes element `index` of one text list of policy `policy_index` as a view.
+fn policy_text(
+    report: *const mta_sts_report,
+    policy_index: usize,
+    index: usize,
+    out_text: *mut mta_sts_str,
+    list: impl FnOnce(&tls_rpt_core::PolicyResult) -> &[String],
+) -> mta_sts_status {
     status_boundary(|| {
         let report = try_ref(report)?;
-        let out = try_out(out_mx_host)?;
-        let p = policy_at(report, policy_index)?;
-        let mx = item(&p.policy.mx_host, index)?;
-        out.write(mta_sts_str::borrow(mx));
+        let out = try_out(out_text)?;
+        let text = item(list(policy_at(report, policy_index)?), index)?;
+        out.write(mta_sts_str::borrow(text));
         Ok(())
     })
 }
