@@ -1982,12 +1982,24 @@ extern "C" {
  *
  * On success writes a new handle to `*out_aggregator` (free it with
  * `mta_sts_aggregator_free()`); on failure it is untouched.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_new(size_t max_failure_rows_per_policy,
                                       struct mta_sts_aggregator **out_aggregator);
 
 /**
  * Frees an aggregator. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_aggregator_free(struct mta_sts_aggregator *aggregator);
 
@@ -2001,6 +2013,12 @@ void mta_sts_aggregator_free(struct mta_sts_aggregator *aggregator);
  * `mta_sts_aggregator_merge()` into it), not after export and import: call this
  * again then. `policy` is only read; it may be freed afterwards. Errors:
  * `MTA_STS_STATUS_DOMAIN_*`, `MTA_STS_STATUS_RPT_AGGREGATOR_TOO_MANY_POLICIES`, glue codes.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_add_sts_policy(struct mta_sts_aggregator *aggregator,
                                                  const struct mta_sts_policy *policy,
@@ -2013,6 +2031,12 @@ mta_sts_status mta_sts_aggregator_add_sts_policy(struct mta_sts_aggregator *aggr
  * A-labels): sessions to a domain with neither an MTA-STS nor a DANE policy, which
  * still count (RFC 8460 §4.4). Writes its index to `*out_index`; see
  * `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_add_no_policy_found(struct mta_sts_aggregator *aggregator,
                                                       const uint8_t *domain_name,
@@ -2025,6 +2049,12 @@ mta_sts_status mta_sts_aggregator_add_no_policy_found(struct mta_sts_aggregator 
  * form (`"3 1 1 <hex>"`, UTF-8; `records` NULL only if `records_count` is 0), which
  * become the `policy-string`. Writes its index to `*out_index`; see
  * `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_add_tlsa_policy(struct mta_sts_aggregator *aggregator,
                                                   const uint8_t *tlsa_base_domain,
@@ -2037,12 +2067,24 @@ mta_sts_status mta_sts_aggregator_add_tlsa_policy(struct mta_sts_aggregator *agg
  * Records one successful, policy-compliant session for the policy at `index`:
  * constant time, no allocation. `MTA_STS_STATUS_RPT_AGGREGATOR_UNKNOWN_POLICY` if
  * this aggregator gave no such index.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_record_success(struct mta_sts_aggregator *aggregator,
                                                  size_t index);
 
 /**
  * Records `count` successful sessions at once (counts saturate at 2^64 - 1).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_record_successes(struct mta_sts_aggregator *aggregator,
                                                    size_t index,
@@ -2057,6 +2099,12 @@ mta_sts_status mta_sts_aggregator_record_successes(struct mta_sts_aggregator *ag
  * is `MTA_STS_STATUS_INVALID_UTF8`, an address that is not IPv4/IPv6 text
  * `MTA_STS_STATUS_RPT_INVALID_IP_ADDRESS`, an unknown result type
  * `MTA_STS_STATUS_RPT_INVALID_RESULT_TYPE`; the counts are unchanged then.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_record_failure(struct mta_sts_aggregator *aggregator,
                                                  size_t index,
@@ -2068,6 +2116,12 @@ mta_sts_status mta_sts_aggregator_record_failure(struct mta_sts_aggregator *aggr
  * The summary counts the session once, each detail's row once. Checked as
  * `mta_sts_aggregator_record_failure()`; `failures_count` 0 is
  * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (a failed session has at least one detail).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_record_failure_session(struct mta_sts_aggregator *aggregator,
                                                          size_t index,
@@ -2083,6 +2137,12 @@ mta_sts_status mta_sts_aggregator_record_failure_session(struct mta_sts_aggregat
  * The reason code is a view into `failure`: keep `failure` alive until the record
  * call. `MTA_STS_STATUS_UNMAPPED` if the failure's result type has no
  * `mta_sts_result_type` value; `*out` is untouched on failure.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_failure_from_failure(const struct mta_sts_failure *failure,
                                                 struct mta_sts_rpt_failure *out);
@@ -2090,6 +2150,12 @@ mta_sts_status mta_sts_rpt_failure_from_failure(const struct mta_sts_failure *fa
 /**
  * Writes the number of distinct policies registered (or merged or imported) to
  * `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_policy_count(const struct mta_sts_aggregator *aggregator,
                                                size_t *out_count);
@@ -2097,6 +2163,12 @@ mta_sts_status mta_sts_aggregator_policy_count(const struct mta_sts_aggregator *
 /**
  * Writes to `*out_sessions` how many failed sessions of the policy at `index` lost
  * their failure row to the row cap (they are still in the summary).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_overflow_sessions(const struct mta_sts_aggregator *aggregator,
                                                     size_t index,
@@ -2108,6 +2180,12 @@ mta_sts_status mta_sts_aggregator_overflow_sessions(const struct mta_sts_aggrega
  * `aggregator`'s row cap applies, so a fleet should share one cap. Indexes given by
  * `aggregator` stay valid; indexes given by `other` mean nothing for `aggregator`
  * (register the policies again to get theirs).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_merge(struct mta_sts_aggregator *aggregator,
                                         const struct mta_sts_aggregator *other);
@@ -2121,6 +2199,12 @@ mta_sts_status mta_sts_aggregator_merge(struct mta_sts_aggregator *aggregator,
  * Needed-length semantics: if `buf_len` is too small (e.g. `buf` NULL and `buf_len`
  * 0), only `*out_len` is written, with the length needed, and the status is
  * `MTA_STS_STATUS_BUFFER_TOO_SMALL`. The JSON is not NUL-terminated.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_export(const struct mta_sts_aggregator *aggregator,
                                          uint8_t *buf,
@@ -2136,6 +2220,12 @@ mta_sts_status mta_sts_aggregator_export(const struct mta_sts_aggregator *aggreg
  * state (unknown fields, a policy or row listed twice, more rows than the cap). On
  * failure `*out_aggregator` is untouched. Policy indexes are not part of the state:
  * register the policies again to get them.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_import(const uint8_t *json,
                                          size_t json_len,
@@ -2150,6 +2240,12 @@ mta_sts_status mta_sts_aggregator_import(const uint8_t *json,
  *
  * `meta` text must be UTF-8 (`MTA_STS_STATUS_INVALID_UTF8`); `meta->day` after
  * 9999-12-31 is `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_aggregator_finish(const struct mta_sts_aggregator *aggregator,
                                          const struct mta_sts_rpt_meta *meta,
@@ -2166,6 +2262,12 @@ mta_sts_status mta_sts_aggregator_finish(const struct mta_sts_aggregator *aggreg
  * handle to `*out_entry` (free it with `mta_sts_cache_entry_free()`). On failure
  * `*out_entry` is untouched and the status is a `MTA_STS_STATUS_DOMAIN_*`,
  * `MTA_STS_STATUS_CACHE_*` or `MTA_STS_STATUS_POLICY_*` code, or a glue code.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_new(const uint8_t *domain,
                                        size_t domain_len,
@@ -2187,6 +2289,12 @@ mta_sts_status mta_sts_cache_entry_new(const uint8_t *domain,
  * status is `MTA_STS_STATUS_CACHE_JSON_SYNTAX` (not JSON) or
  * `MTA_STS_STATUS_CACHE_RECORD_INVALID` (JSON, but not a valid record). An entry
  * that is valid but expired is imported: check `mta_sts_cache_entry_is_valid()`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_from_json(const uint8_t *json,
                                              size_t json_len,
@@ -2198,6 +2306,12 @@ mta_sts_status mta_sts_cache_entry_from_json(const uint8_t *json,
  * Store it keyed by the domain; `mta_sts_cache_entry_from_json()` reads it back.
  *
  * The view is valid until `entry` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_json(const struct mta_sts_cache_entry *entry,
                                         struct mta_sts_str *out_json);
@@ -2205,6 +2319,12 @@ mta_sts_status mta_sts_cache_entry_json(const struct mta_sts_cache_entry *entry,
 /**
  * Writes the Policy Domain (lowercase A-labels, no trailing dot) to `*out_domain`.
  * The view is valid until `entry` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_domain(const struct mta_sts_cache_entry *entry,
                                           struct mta_sts_str *out_domain);
@@ -2213,6 +2333,12 @@ mta_sts_status mta_sts_cache_entry_domain(const struct mta_sts_cache_entry *entr
  * Writes the TXT record id the policy was fetched for to `*out_id`; a different id in
  * DNS means the policy must be fetched again (RFC 8461 §3.3). The view is valid until
  * `entry` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_id(const struct mta_sts_cache_entry *entry,
                                       struct mta_sts_str *out_id);
@@ -2220,6 +2346,12 @@ mta_sts_status mta_sts_cache_entry_id(const struct mta_sts_cache_entry *entry,
 /**
  * Writes the fetch time and the expiry time (`fetched_at + max_age`), both in Unix
  * seconds, to `*out_fetched_at` and `*out_expires_at`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_times(const struct mta_sts_cache_entry *entry,
                                          uint64_t *out_fetched_at,
@@ -2229,6 +2361,12 @@ mta_sts_status mta_sts_cache_entry_times(const struct mta_sts_cache_entry *entry
  * Writes to `*out_valid` whether the entry is still valid at `now` (Unix seconds,
  * the caller's clock): `now < fetched_at + max_age` (RFC 8461 §5.1). A valid cached
  * policy stays in force when discovery fails.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_is_valid(const struct mta_sts_cache_entry *entry,
                                             uint64_t now,
@@ -2237,12 +2375,24 @@ mta_sts_status mta_sts_cache_entry_is_valid(const struct mta_sts_cache_entry *en
 /**
  * Writes a new handle to the entry's policy to `*out_policy`; free it with
  * `mta_sts_policy_free()` (it does not depend on `entry`, which may be freed first).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_cache_entry_policy(const struct mta_sts_cache_entry *entry,
                                           struct mta_sts_policy **out_policy);
 
 /**
  * Frees a cache entry. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_cache_entry_free(struct mta_sts_cache_entry *entry);
 
@@ -2256,6 +2406,12 @@ void mta_sts_cache_entry_free(struct mta_sts_cache_entry *entry);
  * `mta_sts_delivery_plan_free()`); on failure it is untouched. Every pointer is
  * checked before any is read; a host that is not UTF-8 gives
  * `MTA_STS_STATUS_INVALID_UTF8`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_new(const struct mta_sts_policy *policy,
                                          const struct mta_sts_bytes *hosts,
@@ -2264,12 +2420,24 @@ mta_sts_status mta_sts_delivery_plan_new(const struct mta_sts_policy *policy,
 
 /**
  * Writes what MTA-STS requires of this delivery to `*out_enforcement`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_enforcement(const struct mta_sts_delivery_plan *plan,
                                                  mta_sts_enforcement *out_enforcement);
 
 /**
  * Writes the number of candidates (the number of hosts given) to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_count(const struct mta_sts_delivery_plan *plan,
                                            size_t *out_count);
@@ -2279,6 +2447,12 @@ mta_sts_status mta_sts_delivery_plan_count(const struct mta_sts_delivery_plan *p
  * view is valid until `plan` is freed. An `index` not below
  * `mta_sts_delivery_plan_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (so do
  * the other per-candidate functions).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_host(const struct mta_sts_delivery_plan *plan,
                                           size_t index,
@@ -2288,6 +2462,12 @@ mta_sts_status mta_sts_delivery_plan_host(const struct mta_sts_delivery_plan *pl
  * Writes the first policy `mx` pattern candidate `index` matches (canonical form,
  * RFC 8461 §4.1) to `*out_pattern`: an empty view when it matches none or no policy
  * applies. The view is valid until `plan` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_matched_pattern(const struct mta_sts_delivery_plan *plan,
                                                      size_t index,
@@ -2300,6 +2480,12 @@ mta_sts_status mta_sts_delivery_plan_matched_pattern(const struct mta_sts_delive
  * `mtasts-policy-mx-mismatch`, docs/CONFORMANCE.md#d16). Report that failure, free it with
  * `mta_sts_failure_free()`, and go on with the next candidate. An MTA that applies DANE
  * to this host connects anyway and lets the verdict decide.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_skip_before_connect(const struct mta_sts_delivery_plan *plan,
                                                          size_t index,
@@ -2323,6 +2509,12 @@ mta_sts_status mta_sts_delivery_plan_skip_before_connect(const struct mta_sts_de
  * Writes the verdict to `*out_verdict` and to `*out_failure` a new failure handle to
  * report (free it with `mta_sts_failure_free()`), or NULL with `DELIVER`. The handles
  * passed in are copied, not kept.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_verdict(const struct mta_sts_delivery_plan *plan,
                                              size_t index,
@@ -2335,12 +2527,24 @@ mta_sts_status mta_sts_delivery_plan_verdict(const struct mta_sts_delivery_plan 
 
 /**
  * Writes what to do when no candidate took the message to `*out_exhausted`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_delivery_plan_when_exhausted(const struct mta_sts_delivery_plan *plan,
                                                     mta_sts_exhausted *out_exhausted);
 
 /**
  * Frees a plan. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_delivery_plan_free(struct mta_sts_delivery_plan *plan);
 
@@ -2354,6 +2558,12 @@ void mta_sts_delivery_plan_free(struct mta_sts_delivery_plan *plan);
  * otherwise), or empty for none (RFC 8460 §4.4); NULL only if `reason_code_len` is 0.
  * On success writes a new handle to `*out_failure`; free it with
  * `mta_sts_failure_free()`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_failure_new(uint32_t result_type,
                                    const uint8_t *reason_code,
@@ -2376,6 +2586,12 @@ mta_sts_status mta_sts_failure_new(uint32_t result_type,
  * `*out_len` and returns `MTA_STS_STATUS_BUFFER_TOO_SMALL`; `(NULL, 0)` asks for the
  * length. A name that cannot be queried gives a `MTA_STS_STATUS_DNS_QUERY_*` code.
  * Thread-safe.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_query_build(const uint8_t *name,
                                        size_t name_len,
@@ -2392,6 +2608,12 @@ mta_sts_status mta_sts_dns_query_build(const uint8_t *name,
  * Writes the frame (`message_len + 2` bytes) to `buf` and its length to `*out_len`,
  * with the needed-length rule of `mta_sts_dns_query_build()`. A message over 65535
  * bytes gives `MTA_STS_STATUS_DNS_TCP_FRAME_TOO_LONG`. Thread-safe.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_tcp_frame(const uint8_t *message,
                                      size_t message_len,
@@ -2414,6 +2636,12 @@ mta_sts_status mta_sts_dns_tcp_frame(const uint8_t *message,
  *   the lookup as a temporary failure.
  *
  * Pointers may be NULL only with a zero length. Thread-safe.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_response_parse(const uint8_t *name,
                                           size_t name_len,
@@ -2432,6 +2660,12 @@ bool mta_sts_dns_status_is_mismatch(uint32_t status);
 /**
  * Writes the kind of the answer to `*out_kind`. `MTA_STS_STATUS_UNMAPPED` for a kind
  * this version of the C API cannot name.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_get_kind(const struct mta_sts_dns_answer *answer,
                                            mta_sts_dns_answer_kind *out_kind);
@@ -2440,12 +2674,24 @@ mta_sts_status mta_sts_dns_answer_get_kind(const struct mta_sts_dns_answer *answ
  * Writes the response code to `*out_rcode` (12 bits, with the EDNS0 extension): the
  * failing code (2 SERVFAIL, 5 REFUSED, ...) for `TEMPORARY_FAILURE`, 3 for
  * `NX_DOMAIN`, 0 (NOERROR) for the other kinds (a truncated answer is not examined).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_rcode(const struct mta_sts_dns_answer *answer,
                                         uint16_t *out_rcode);
 
 /**
  * Writes the number of TXT records to `*out_count` (0 unless the kind is `TXT`).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_txt_count(const struct mta_sts_dns_answer *answer,
                                             size_t *out_count);
@@ -2454,6 +2700,12 @@ mta_sts_status mta_sts_dns_answer_txt_count(const struct mta_sts_dns_answer *ans
  * Writes the number of character-strings of TXT record `record` (0-based, in
  * received order) to `*out_count`. A `record` not below
  * `mta_sts_dns_answer_txt_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_txt_strings_count(const struct mta_sts_dns_answer *answer,
                                                     size_t record,
@@ -2464,6 +2716,12 @@ mta_sts_status mta_sts_dns_answer_txt_strings_count(const struct mta_sts_dns_ans
  * `*out_string`: raw bytes (not NUL-terminated, maybe not text). The strings of one
  * record are joined without separator (RFC 8461 §3.1). The view is valid until
  * `answer` is freed. An index out of range gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_txt_string(const struct mta_sts_dns_answer *answer,
                                              size_t record,
@@ -2472,6 +2730,12 @@ mta_sts_status mta_sts_dns_answer_txt_string(const struct mta_sts_dns_answer *an
 
 /**
  * Writes the number of MX records to `*out_count` (0 unless the kind is `MX`).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_mx_count(const struct mta_sts_dns_answer *answer,
                                            size_t *out_count);
@@ -2482,6 +2746,12 @@ mta_sts_status mta_sts_dns_answer_mx_count(const struct mta_sts_dns_answer *answ
  * exchange is lowercase ASCII without the trailing dot, ready for the delivery plan;
  * the view is valid until `answer` is freed. An `index` not below
  * `mta_sts_dns_answer_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_answer_mx(const struct mta_sts_dns_answer *answer,
                                      size_t index,
@@ -2490,11 +2760,23 @@ mta_sts_status mta_sts_dns_answer_mx(const struct mta_sts_dns_answer *answer,
 
 /**
  * Frees an answer. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_dns_answer_free(struct mta_sts_dns_answer *answer);
 
 /**
  * Writes a new decoder, waiting for the first length prefix, to `*out_decoder`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_tcp_decoder_new(struct mta_sts_dns_tcp_decoder **out_decoder);
 
@@ -2503,6 +2785,12 @@ mta_sts_status mta_sts_dns_tcp_decoder_new(struct mta_sts_dns_tcp_decoder **out_
  * writes how many it took to `*out_used`: all of them, or fewer when the message
  * completed (push the rest again after `mta_sts_dns_tcp_decoder_take()`). Takes
  * nothing while a complete message waits to be taken.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_tcp_decoder_push(struct mta_sts_dns_tcp_decoder *decoder,
                                             const uint8_t *input,
@@ -2513,6 +2801,12 @@ mta_sts_status mta_sts_dns_tcp_decoder_push(struct mta_sts_dns_tcp_decoder *deco
  * Writes to `*out_needed` how many more bytes the current message needs: the rest of
  * the two-byte length prefix while it is incomplete, then the rest of the message; 0
  * when a complete message waits to be taken.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_tcp_decoder_needed(const struct mta_sts_dns_tcp_decoder *decoder,
                                               size_t *out_needed);
@@ -2523,6 +2817,12 @@ mta_sts_status mta_sts_dns_tcp_decoder_needed(const struct mta_sts_dns_tcp_decod
  * when no message is complete yet. When the buffer is too small, writes only the
  * needed length to `*out_len`, returns `MTA_STS_STATUS_BUFFER_TOO_SMALL` and keeps the
  * message (a 65535-byte buffer always fits).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_dns_tcp_decoder_take(struct mta_sts_dns_tcp_decoder *decoder,
                                             uint8_t *buf,
@@ -2531,6 +2831,12 @@ mta_sts_status mta_sts_dns_tcp_decoder_take(struct mta_sts_dns_tcp_decoder *deco
 
 /**
  * Frees a decoder. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_dns_tcp_decoder_free(struct mta_sts_dns_tcp_decoder *decoder);
 
@@ -2545,6 +2851,12 @@ void mta_sts_dns_tcp_decoder_free(struct mta_sts_dns_tcp_decoder *decoder);
  * `*out_lookup` (free it with `mta_sts_lookup_free()`); it does not depend on
  * `cached`. On failure `*out_lookup` is untouched and the status is a glue or
  * `MTA_STS_STATUS_DOMAIN_*` code (an address literal has no policy).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_new(const uint8_t *domain,
                                   size_t domain_len,
@@ -2560,6 +2872,12 @@ mta_sts_status mta_sts_lookup_new(const uint8_t *domain,
  * (`mta_sts_outcome_report()`).
  *
  * On success writes a new handle to `*out_lookup`; it does not depend on `cached`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_refresh(const struct mta_sts_cache_entry *cached,
                                       uint64_t now,
@@ -2571,6 +2889,12 @@ mta_sts_status mta_sts_lookup_refresh(const struct mta_sts_cache_entry *cached,
  * `mta_sts_outcome_bounce_check()` says whether a policy with another id was found
  * and fetched. `domain` and `cached` as for `mta_sts_lookup_new()`; `applied_id`:
  * UTF-8 (NULL only if `applied_id_len` is 0).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_before_bounce(const uint8_t *domain,
                                             size_t domain_len,
@@ -2589,6 +2913,12 @@ mta_sts_status mta_sts_lookup_before_bounce(const uint8_t *domain,
  *
  * Allowed only before the TXT answer is fed; later gives
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_set_backoff(struct mta_sts_lookup *lookup,
                                           const struct mta_sts_backoff *backoff);
@@ -2601,6 +2931,12 @@ mta_sts_status mta_sts_lookup_set_backoff(struct mta_sts_lookup *lookup,
  *
  * Allowed only before the TXT answer is fed; later gives
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_set_fetch_options(struct mta_sts_lookup *lookup,
                                                 bool require_text_plain,
@@ -2611,6 +2947,12 @@ mta_sts_status mta_sts_lookup_set_fetch_options(struct mta_sts_lookup *lookup,
  * handling the step gives the same step; after `DONE` it stays `DONE`. The views are
  * valid until the lookup is changed (`mta_sts_lookup_handle_*()`,
  * `mta_sts_lookup_set_*()`) or freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_poll(const struct mta_sts_lookup *lookup,
                                    struct mta_sts_step *out_step);
@@ -2627,6 +2969,12 @@ mta_sts_status mta_sts_lookup_poll(const struct mta_sts_lookup *lookup,
  *
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer;
  * nothing changes then, nor on any other failure.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_handle_txt(struct mta_sts_lookup *lookup,
                                          uint64_t now,
@@ -2642,6 +2990,12 @@ mta_sts_status mta_sts_lookup_handle_txt(struct mta_sts_lookup *lookup,
  * copies what it needs: `answer` may be freed afterwards.
  *
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_handle_dns_answer(struct mta_sts_lookup *lookup,
                                                 uint64_t now,
@@ -2656,6 +3010,12 @@ mta_sts_status mta_sts_lookup_handle_dns_answer(struct mta_sts_lookup *lookup,
  * validated and parsed here; the outcome tells what came of it.
  *
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_handle_fetch_response(struct mta_sts_lookup *lookup,
                                                     uint64_t now,
@@ -2670,6 +3030,12 @@ mta_sts_status mta_sts_lookup_handle_fetch_response(struct mta_sts_lookup *looku
  * `error`: a `mta_sts_transport_error`.
  *
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_handle_fetch_error(struct mta_sts_lookup *lookup,
                                                  uint64_t now,
@@ -2684,6 +3050,12 @@ mta_sts_status mta_sts_lookup_handle_fetch_error(struct mta_sts_lookup *lookup,
  * kept. The lookup copies the failure: it may be freed afterwards.
  *
  * `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_handle_fetch_tls_failure(struct mta_sts_lookup *lookup,
                                                        uint64_t now,
@@ -2693,6 +3065,12 @@ mta_sts_status mta_sts_lookup_handle_fetch_tls_failure(struct mta_sts_lookup *lo
  * Writes the outcome of a finished lookup to `*out_outcome` as a new handle (free it
  * with `mta_sts_outcome_free()`; it does not depend on `lookup`).
  * `MTA_STS_STATUS_LOOKUP_NOT_DONE` while the step is not `DONE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_lookup_outcome(const struct mta_sts_lookup *lookup,
                                       struct mta_sts_outcome **out_outcome);
@@ -2700,12 +3078,24 @@ mta_sts_status mta_sts_lookup_outcome(const struct mta_sts_lookup *lookup,
 /**
  * Frees a lookup. `NULL` is a no-op; freeing twice is a caller bug. Views from
  * `mta_sts_lookup_poll()` become invalid.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_lookup_free(struct mta_sts_lookup *lookup);
 
 /**
  * Writes the Policy Domain of the outcome (lowercase A-labels) to `*out_domain`. The
  * view is valid until `outcome` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_domain(const struct mta_sts_outcome *outcome,
                                       struct mta_sts_str *out_domain);
@@ -2715,6 +3105,12 @@ mta_sts_status mta_sts_outcome_domain(const struct mta_sts_outcome *outcome,
  * or NULL when none does; free it with `mta_sts_policy_free()` (it does not depend on
  * `outcome`). A policy may have mode `none`, which applies nothing; the delivery plan
  * handles every mode.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_policy(const struct mta_sts_outcome *outcome,
                                       struct mta_sts_policy **out_policy);
@@ -2724,6 +3120,12 @@ mta_sts_status mta_sts_outcome_policy(const struct mta_sts_outcome *outcome,
  * times) to `*out_entry`, or NULL when no policy applies; free it with
  * `mta_sts_cache_entry_free()`. With `MTA_STS_CACHE_ACTION_STORE` this is the entry
  * to store (its JSON record is `mta_sts_cache_entry_json()`).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_entry(const struct mta_sts_outcome *outcome,
                                      struct mta_sts_cache_entry **out_entry);
@@ -2731,6 +3133,12 @@ mta_sts_status mta_sts_outcome_entry(const struct mta_sts_outcome *outcome,
 /**
  * Writes why the policy (or none) applies to `*out_reason`.
  * `MTA_STS_STATUS_UNMAPPED` for a reason this version of the C API cannot name.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_reason(const struct mta_sts_outcome *outcome,
                                       mta_sts_reason *out_reason);
@@ -2742,6 +3150,12 @@ mta_sts_status mta_sts_outcome_reason(const struct mta_sts_outcome *outcome,
  * a `MTA_STS_STATUS_RECORD_*` code, `MTA_STS_STATUS_DISCOVERY_DNS_TEMPORARY_FAILURE`,
  * a `MTA_STS_STATUS_FETCH_*` or `MTA_STS_STATUS_POLICY_*` code, or
  * `MTA_STS_STATUS_DISCOVERY_FETCH_BACKOFF`. `mta_sts_status_str()` describes it.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_problem(const struct mta_sts_outcome *outcome,
                                        mta_sts_status *out_problem);
@@ -2750,12 +3164,24 @@ mta_sts_status mta_sts_outcome_problem(const struct mta_sts_outcome *outcome,
  * Writes the reason as one line of English for logs (e.g. `cached policy, because:
  * http status 404, only 200 is accepted`) to `*out_text`. The view is valid until
  * `outcome` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_reason_text(const struct mta_sts_outcome *outcome,
                                            struct mta_sts_str *out_text);
 
 /**
  * Writes what to do with the stored cache entry of the domain to `*out_action`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_cache_action(const struct mta_sts_outcome *outcome,
                                             mta_sts_cache_action *out_action);
@@ -2764,6 +3190,12 @@ mta_sts_status mta_sts_outcome_cache_action(const struct mta_sts_outcome *outcom
  * Writes what to do with the stored fetch backoff of the domain to `*out_action`,
  * and to `*out_backoff` a new backoff handle with `SET` (store it, free the one it
  * replaces with `mta_sts_backoff_free()`), NULL otherwise.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_backoff(const struct mta_sts_outcome *outcome,
                                        mta_sts_backoff_action *out_action,
@@ -2775,6 +3207,12 @@ mta_sts_status mta_sts_outcome_backoff(const struct mta_sts_outcome *outcome,
  * known to exist, never for a cached `mode: none` policy (RFC 8461 §6). After a
  * refresh lookup it is what to alert the administrator about (§10.2). Free it with
  * `mta_sts_failure_free()`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_report(const struct mta_sts_outcome *outcome,
                                       struct mta_sts_failure **out_failure);
@@ -2782,6 +3220,12 @@ mta_sts_status mta_sts_outcome_report(const struct mta_sts_outcome *outcome,
 /**
  * Writes the verdict of a before-bounce lookup to `*out_check`; `NOT_APPLICABLE` for
  * the other lookups.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_bounce_check(const struct mta_sts_outcome *outcome,
                                             mta_sts_bounce_check *out_check);
@@ -2790,6 +3234,12 @@ mta_sts_status mta_sts_outcome_bounce_check(const struct mta_sts_outcome *outcom
  * Writes to `*out_temporary` whether the outcome is the DNS temporary failure with no
  * valid cache (docs/CONFORMANCE.md#d13): an MTA that prefers to defer rather than deliver without
  * MTA-STS tests this.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_is_temporary_failure(const struct mta_sts_outcome *outcome,
                                                     bool *out_temporary);
@@ -2797,6 +3247,12 @@ mta_sts_status mta_sts_outcome_is_temporary_failure(const struct mta_sts_outcome
 /**
  * Writes the number of tolerated deviations in the fetch response to `*out_count` (0
  * when this lookup fetched nothing).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_fetch_warnings_count(const struct mta_sts_outcome *outcome,
                                                     size_t *out_count);
@@ -2805,6 +3261,12 @@ mta_sts_status mta_sts_outcome_fetch_warnings_count(const struct mta_sts_outcome
  * Writes fetch warning `index` (0-based) to `*out_warning`. An `index` not below
  * `mta_sts_outcome_fetch_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`;
  * a warning this version cannot name gives `MTA_STS_STATUS_UNMAPPED`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_outcome_fetch_warning(const struct mta_sts_outcome *outcome,
                                              size_t index,
@@ -2812,12 +3274,24 @@ mta_sts_status mta_sts_outcome_fetch_warning(const struct mta_sts_outcome *outco
 
 /**
  * Frees an outcome. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_outcome_free(struct mta_sts_outcome *outcome);
 
 /**
  * Writes the policy id whose fetch failed to `*out_id`. The view is valid until
  * `backoff` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_backoff_id(const struct mta_sts_backoff *backoff,
                                   struct mta_sts_str *out_id);
@@ -2825,18 +3299,36 @@ mta_sts_status mta_sts_backoff_id(const struct mta_sts_backoff *backoff,
 /**
  * Writes the time (Unix seconds) before which that id is not fetched again to
  * `*out_until`; after it the backoff can be dropped.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_backoff_until(const struct mta_sts_backoff *backoff, uint64_t *out_until);
 
 /**
  * Writes a new handle to the failure of the fetch, reported again while the backoff
  * holds, to `*out_failure`; free it with `mta_sts_failure_free()`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_backoff_failure(const struct mta_sts_backoff *backoff,
                                        struct mta_sts_failure **out_failure);
 
 /**
  * Frees a backoff. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_backoff_free(struct mta_sts_backoff *backoff);
 
@@ -2854,6 +3346,12 @@ const char *mta_sts_result_type_str(uint32_t result_type);
  *
  * `MTA_STS_STATUS_UNMAPPED` if the core library produced a result type this version
  * of the C API has no value for; `mta_sts_failure_result_type_str()` still works then.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_failure_result_type(const struct mta_sts_failure *failure,
                                            mta_sts_result_type *out_result_type);
@@ -2862,6 +3360,12 @@ mta_sts_status mta_sts_failure_result_type(const struct mta_sts_failure *failure
  * Writes the TLS-RPT `result-type` string of the failure (e.g. `validation-failure`)
  * to `*out_result_type`. The view points to static memory: it stays valid after the
  * failure is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_failure_result_type_str(const struct mta_sts_failure *failure,
                                                struct mta_sts_str *out_result_type);
@@ -2870,12 +3374,23 @@ mta_sts_status mta_sts_failure_result_type_str(const struct mta_sts_failure *fai
  * Writes the `failure-reason-code` of the failure (e.g. `mtasts-policy-mx-mismatch`)
  * to `*out_reason_code`; an empty view when the failure has none (a reason code is
  * never empty). The view is valid until `failure` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_failure_reason_code(const struct mta_sts_failure *failure,
                                            struct mta_sts_str *out_reason_code);
 
 /**
  * Frees a failure. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * `failure` must be NULL or a failure from this library that is not yet freed and that
+ * no other thread is using.
  */
 void mta_sts_failure_free(struct mta_sts_failure *failure);
 
@@ -2888,6 +3403,12 @@ void mta_sts_failure_free(struct mta_sts_failure *failure);
  * findings are listed. On failure `*out_report` is untouched and the status is a
  * `MTA_STS_STATUS_RPT_REPORT_*` code (`..._DEVIATION` for a departure the lenient
  * reader would tolerate).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_parse(const uint8_t *json,
                                     size_t json_len,
@@ -2901,6 +3422,12 @@ mta_sts_status mta_sts_report_parse(const uint8_t *json,
  * On success writes a new handle to `*out_report` (free it with
  * `mta_sts_report_free()`); on failure it is untouched and the status is a
  * `MTA_STS_STATUS_RPT_REPORT_*` code.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_read_json(const uint8_t *json,
                                         size_t json_len,
@@ -2916,6 +3443,12 @@ mta_sts_status mta_sts_report_read_json(const uint8_t *json,
  * (docs/CONFORMANCE.md#d20). Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (broken gzip, zip archive),
  * `MTA_STS_STATUS_RPT_REPORT_*`. The note `MTA_STS_RPT_INTAKE_NOTE_GZIPPED` says the
  * file was compressed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_read_file(const uint8_t *data,
                                         size_t data_len,
@@ -2931,6 +3464,12 @@ mta_sts_status mta_sts_report_read_file(const uint8_t *data,
  *
  * Errors: `MTA_STS_STATUS_RPT_INTAKE_*` (e-mail over 16 MiB, no report part, MIME too
  * complex, base64, transfer encoding, gzip), `MTA_STS_STATUS_RPT_REPORT_*`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_read_email(const uint8_t *message,
                                          size_t message_len,
@@ -2951,6 +3490,12 @@ mta_sts_status mta_sts_report_read_email(const uint8_t *message,
  * `buf_len` 0), only `*out_len` is written, with the length needed, and the status is
  * `MTA_STS_STATUS_BUFFER_TOO_SMALL`; the message is UTF-8, not NUL-terminated. An
  * unknown `reader` is `MTA_STS_STATUS_RPT_INTAKE_INVALID_READER`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_error_message(uint32_t reader,
                                             const uint8_t *data,
@@ -2970,6 +3515,12 @@ mta_sts_status mta_sts_report_error_message(uint32_t reader,
  * A-labels, no trailing dot); an invalid pattern gives a `MTA_STS_STATUS_MX_*` code.
  * `host`/`host_len`: the host name, UTF-8. Either pointer may be NULL only if its
  * length is 0. Thread-safe.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_mx_pattern_matches(const uint8_t *pattern,
                                           size_t pattern_len,
@@ -2987,6 +3538,12 @@ mta_sts_status mta_sts_mx_pattern_matches(const uint8_t *pattern,
  *
  * Tolerated deviations (blank lines, CRLF mixes, letter case, a trailing dot in an
  * `mx` value, ...) are accepted and listed by `mta_sts_policy_warning()`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_parse(const uint8_t *body,
                                     size_t body_len,
@@ -2995,22 +3552,46 @@ mta_sts_status mta_sts_policy_parse(const uint8_t *body,
 /**
  * Frees a policy. `NULL` is a no-op; freeing twice is a caller bug. Views read from
  * the policy become invalid.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_policy_free(struct mta_sts_policy *policy);
 
 /**
  * Writes the policy mode to `*out_mode`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_mode(const struct mta_sts_policy *policy, mta_sts_mode *out_mode);
 
 /**
  * Writes `max_age` in seconds to `*out_max_age`: clamped to 31557600 (one year,
  * RFC 8461 §3.2 erratum 7282); `0` means apply to this delivery, do not cache.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_max_age(const struct mta_sts_policy *policy, uint32_t *out_max_age);
 
 /**
  * Writes the number of `mx` patterns to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_mx_count(const struct mta_sts_policy *policy, size_t *out_count);
 
@@ -3020,6 +3601,12 @@ mta_sts_status mta_sts_policy_mx_count(const struct mta_sts_policy *policy, size
  *
  * The view is valid until `policy` is freed. An `index` not below
  * `mta_sts_policy_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_mx(const struct mta_sts_policy *policy,
                                  size_t index,
@@ -3028,6 +3615,12 @@ mta_sts_status mta_sts_policy_mx(const struct mta_sts_policy *policy,
 /**
  * Writes the number of warnings (tolerated deviations from RFC 8461 §3.2) to
  * `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_warnings_count(const struct mta_sts_policy *policy,
                                              size_t *out_count);
@@ -3038,6 +3631,12 @@ mta_sts_status mta_sts_policy_warnings_count(const struct mta_sts_policy *policy
  *
  * The view is valid until `policy` is freed. An `index` not below
  * `mta_sts_policy_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_warning(const struct mta_sts_policy *policy,
                                       size_t index,
@@ -3046,6 +3645,12 @@ mta_sts_status mta_sts_policy_warning(const struct mta_sts_policy *policy,
 
 /**
  * Writes the number of lines of the body as served to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_lines_count(const struct mta_sts_policy *policy, size_t *out_count);
 
@@ -3056,6 +3661,12 @@ mta_sts_status mta_sts_policy_lines_count(const struct mta_sts_policy *policy, s
  *
  * The view is valid until `policy` is freed. An `index` not below
  * `mta_sts_policy_lines_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_line(const struct mta_sts_policy *policy,
                                    size_t index,
@@ -3068,6 +3679,12 @@ mta_sts_status mta_sts_policy_line(const struct mta_sts_policy *policy,
  *
  * `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). This
  * answers the pattern question only; `mta_sts_policy_check_mx()` applies the mode.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_matches_mx(const struct mta_sts_policy *policy,
                                          const uint8_t *host,
@@ -3087,6 +3704,12 @@ mta_sts_status mta_sts_policy_matches_mx(const struct mta_sts_policy *policy,
  * `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). In
  * `testing` mode a mismatch is still a failure to report, but after the delivery
  * attempt; that verdict is not part of this version of the C API.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_check_mx(const struct mta_sts_policy *policy,
                                        const uint8_t *host,
@@ -3101,6 +3724,12 @@ mta_sts_status mta_sts_policy_check_mx(const struct mta_sts_policy *policy,
  * (`MTA_STS_STATUS_POLICY_TOO_LARGE`, `_TOO_MANY_MX`, `_MISSING_FIELD`,
  * `_MISSING_MX`). It parses the body again: call it after a failed parse, not on the
  * hot path. `body`/`body_len` as for `mta_sts_policy_parse()`. Thread-safe.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_policy_error_line(const uint8_t *body, size_t body_len, size_t *out_line);
 
@@ -3112,6 +3741,12 @@ mta_sts_status mta_sts_policy_error_line(const uint8_t *body, size_t body_len, s
  * failure `*out_record` is untouched and the status is a `MTA_STS_STATUS_RECORD_*`
  * code (or a glue code). A record that is not ASCII is
  * `MTA_STS_STATUS_RECORD_NOT_ASCII`, whatever its encoding.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_record_parse(const uint8_t *record,
                                     size_t record_len,
@@ -3130,6 +3765,12 @@ mta_sts_status mta_sts_record_parse(const uint8_t *record,
  * `MTA_STS_STATUS_SELECT_MULTIPLE_RECORDS`, `MTA_STS_STATUS_SELECT_TOO_MANY_RECORDS`,
  * or the `MTA_STS_STATUS_RECORD_*` code of the one invalid record. Every pointer of
  * every record is checked before any is read.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_record_select(const struct mta_sts_txt_record *records,
                                      size_t records_count,
@@ -3140,11 +3781,23 @@ mta_sts_status mta_sts_record_select(const struct mta_sts_txt_record *records,
  *
  * Compare ids only for equality. Writes a view into `*out_id`, valid until `record`
  * is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_record_id(const struct mta_sts_record *record, struct mta_sts_str *out_id);
 
 /**
  * Frees a record. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_record_free(struct mta_sts_record *record);
 
@@ -3155,6 +3808,12 @@ void mta_sts_record_free(struct mta_sts_record *record);
  * `_NOT_STS_RECORD`, `_INVALID_ID`, `_MISSING_ID`). For a non-ASCII record it is the
  * first byte that is not ASCII. It parses the record again: call it after a failed
  * parse. Thread-safe.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_record_error_offset(const uint8_t *record,
                                            size_t record_len,
@@ -3163,6 +3822,12 @@ mta_sts_status mta_sts_record_error_offset(const uint8_t *record,
 
 /**
  * Writes the number of reports in the list to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_list_count(const struct mta_sts_report_list *list, size_t *out_count);
 
@@ -3171,6 +3836,12 @@ mta_sts_status mta_sts_report_list_count(const struct mta_sts_report_list *list,
  * `*out_report`; free it with `mta_sts_report_free()` (it does not depend on `list`,
  * which may be freed first). An `index` not below `mta_sts_report_list_count()`
  * gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_list_get(const struct mta_sts_report_list *list,
                                        size_t index,
@@ -3179,12 +3850,24 @@ mta_sts_status mta_sts_report_list_get(const struct mta_sts_report_list *list,
 /**
  * Frees a report list. `NULL` is a no-op; freeing twice is a caller bug. Reports
  * taken from it stay valid.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_report_list_free(struct mta_sts_report_list *list);
 
 /**
  * Frees a report. `NULL` is a no-op; freeing twice is a caller bug. Views read from
  * the report become invalid.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_report_free(struct mta_sts_report *report);
 
@@ -3195,6 +3878,12 @@ void mta_sts_report_free(struct mta_sts_report *report);
  * order, `mx-host` and `policy-string` as arrays, `failure-details` always present,
  * UTC `Z` date-times, even for a report read leniently. The view is valid until
  * `report` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_json(const struct mta_sts_report *report,
                                    struct mta_sts_str *out_json);
@@ -3205,6 +3894,12 @@ mta_sts_status mta_sts_report_json(const struct mta_sts_report *report,
  *
  * The bytes are made on first call and kept; the view is valid until `report` is
  * freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_gzip(const struct mta_sts_report *report,
                                    struct mta_sts_bytes *out_gzip);
@@ -3216,6 +3911,12 @@ mta_sts_status mta_sts_report_gzip(const struct mta_sts_report *report,
  *
  * `*out_body` is a view valid until `report` is freed; `*out_content_type` points to
  * static memory.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_https_post(const struct mta_sts_report *report,
                                          bool compress,
@@ -3234,6 +3935,12 @@ mta_sts_status mta_sts_report_https_post(const struct mta_sts_report *report,
  * name (ASCII, not NUL-terminated) is in `buf` and its length in `*out_len`. Errors:
  * `MTA_STS_STATUS_RPT_DELIVER_*` (no submitter or policy domain, several policy
  * domains, invalid unique-id).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_file_name(const struct mta_sts_report *report,
                                         const uint8_t *unique_id,
@@ -3254,6 +3961,12 @@ mta_sts_status mta_sts_report_file_name(const struct mta_sts_report *report,
  * (bad header value, boundary or unique-id; no or several policy domains),
  * `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE` (date after 9999-12-31 or offset of a day or
  * more), glue codes.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_email(const struct mta_sts_report *report,
                                     const struct mta_sts_rpt_email_params *params,
@@ -3267,6 +3980,12 @@ mta_sts_status mta_sts_report_email(const struct mta_sts_report *report,
  * `*out_domain`. The view is valid until `report` is freed. Errors:
  * `MTA_STS_STATUS_RPT_DELIVER_NO_POLICY_DOMAIN`, `..._SEVERAL_POLICY_DOMAINS`,
  * `..._INVALID_DOMAIN`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_policy_domain(const struct mta_sts_report *report,
                                             struct mta_sts_str *out_domain);
@@ -3274,6 +3993,12 @@ mta_sts_status mta_sts_report_policy_domain(const struct mta_sts_report *report,
 /**
  * Writes the top-level members of the report to `*out_info`; the views in it are
  * valid until `report` is freed. (A member a lenient intake found missing is empty.)
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_info(const struct mta_sts_report *report,
                                    struct mta_sts_rpt_report_info *out_info);
@@ -3281,6 +4006,12 @@ mta_sts_status mta_sts_report_info(const struct mta_sts_report *report,
 /**
  * Writes element `policy_index` of `policies` to `*out_policy`;
  * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past `policies_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_policy(const struct mta_sts_report *report,
                                      size_t policy_index,
@@ -3290,6 +4021,12 @@ mta_sts_status mta_sts_report_policy(const struct mta_sts_report *report,
  * Writes `policy-string` element `index` of policy `policy_index` to `*out_line`
  * (for `sts`, a policy line as served). The view is valid until `report` is freed;
  * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_policy_string(const struct mta_sts_report *report,
                                             size_t policy_index,
@@ -3300,6 +4037,12 @@ mta_sts_status mta_sts_report_policy_string(const struct mta_sts_report *report,
  * Writes `mx-host` element `index` of policy `policy_index` to `*out_mx_host`. The
  * view is valid until `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past
  * either count.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_policy_mx_host(const struct mta_sts_report *report,
                                              size_t policy_index,
@@ -3309,6 +4052,12 @@ mta_sts_status mta_sts_report_policy_mx_host(const struct mta_sts_report *report
 /**
  * Writes `failure-details` element `index` of policy `policy_index` to
  * `*out_detail`; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_failure_detail(const struct mta_sts_report *report,
                                              size_t policy_index,
@@ -3318,6 +4067,12 @@ mta_sts_status mta_sts_report_failure_detail(const struct mta_sts_report *report
 /**
  * Writes the number of deviations the lenient intake tolerated to `*out_count` (0
  * for a report from the aggregator or the strict parser).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_tolerations_count(const struct mta_sts_report *report,
                                                 size_t *out_count);
@@ -3327,6 +4082,12 @@ mta_sts_status mta_sts_report_tolerations_count(const struct mta_sts_report *rep
  * `policies[0].policy.mx-host`) to `*out_path` and a short English message to
  * `*out_message`. Views are valid until `report` is freed;
  * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_toleration(const struct mta_sts_report *report,
                                          size_t index,
@@ -3337,6 +4098,12 @@ mta_sts_status mta_sts_report_toleration(const struct mta_sts_report *report,
 /**
  * Writes the number of intake notes (about the gzip or e-mail container) to
  * `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_notes_count(const struct mta_sts_report *report, size_t *out_count);
 
@@ -3344,6 +4111,12 @@ mta_sts_status mta_sts_report_notes_count(const struct mta_sts_report *report, s
  * Writes intake note number `index`: its kind to `*out_kind` and a short English
  * message to `*out_message`. The view is valid until `report` is freed;
  * `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_note(const struct mta_sts_report *report,
                                    size_t index,
@@ -3353,6 +4126,12 @@ mta_sts_status mta_sts_report_note(const struct mta_sts_report *report,
 /**
  * Writes the number of consistency findings (things that parse but do not add up)
  * to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_findings_count(const struct mta_sts_report *report,
                                              size_t *out_count);
@@ -3361,6 +4140,12 @@ mta_sts_status mta_sts_report_findings_count(const struct mta_sts_report *report
  * Writes finding number `index`: its kind to `*out_kind`, its JSON path to
  * `*out_path` and a short English message to `*out_message`. Views are valid until
  * `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_report_finding(const struct mta_sts_report *report,
                                       size_t index,
@@ -3378,6 +4163,12 @@ mta_sts_status mta_sts_report_finding(const struct mta_sts_report *report,
  * is a `MTA_STS_STATUS_RPT_RECORD_*` code (or a glue code). `rua` URIs other than
  * `mailto:` and `https:` are dropped with a warning; a record left without any is
  * `MTA_STS_STATUS_RPT_RECORD_NO_USABLE_RUA`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_parse(const uint8_t *record,
                                         size_t record_len,
@@ -3395,6 +4186,12 @@ mta_sts_status mta_sts_rpt_record_parse(const uint8_t *record,
  * `MTA_STS_STATUS_RPT_SELECT_NO_RECORD`, `..._MULTIPLE_RECORDS`,
  * `..._TOO_MANY_RECORDS`, or the `MTA_STS_STATUS_RPT_RECORD_*` code of the one
  * invalid record. Every pointer of every record is checked before any is read.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_select(const struct mta_sts_txt_record *records,
                                          size_t records_count,
@@ -3403,11 +4200,23 @@ mta_sts_status mta_sts_rpt_record_select(const struct mta_sts_txt_record *record
 /**
  * Frees a TLS-RPT record. `NULL` is a no-op; freeing twice is a caller bug. Views
  * read from the record become invalid.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_rpt_record_free(struct mta_sts_rpt_record *record);
 
 /**
  * Writes the number of usable `rua` destinations (1 to 32) to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_rua_count(const struct mta_sts_rpt_record *record,
                                             size_t *out_count);
@@ -3420,6 +4229,12 @@ mta_sts_status mta_sts_rpt_record_rua_count(const struct mta_sts_rpt_record *rec
  *
  * The views are valid until `record` is freed. An `index` not below
  * `mta_sts_rpt_record_rua_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_rua(const struct mta_sts_rpt_record *record,
                                       size_t index,
@@ -3429,6 +4244,12 @@ mta_sts_status mta_sts_rpt_record_rua(const struct mta_sts_rpt_record *record,
 
 /**
  * Writes the number of extension fields (kept, not interpreted) to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_extensions_count(const struct mta_sts_rpt_record *record,
                                                    size_t *out_count);
@@ -3439,6 +4260,12 @@ mta_sts_status mta_sts_rpt_record_extensions_count(const struct mta_sts_rpt_reco
  *
  * The views are valid until `record` is freed. An `index` not below
  * `mta_sts_rpt_record_extensions_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_extension(const struct mta_sts_rpt_record *record,
                                             size_t index,
@@ -3447,6 +4274,12 @@ mta_sts_status mta_sts_rpt_record_extension(const struct mta_sts_rpt_record *rec
 
 /**
  * Writes the number of warnings (dropped URIs, tolerated deviations) to `*out_count`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_warnings_count(const struct mta_sts_rpt_record *record,
                                                  size_t *out_count);
@@ -3458,6 +4291,12 @@ mta_sts_status mta_sts_rpt_record_warnings_count(const struct mta_sts_rpt_record
  *
  * The view is valid until `record` is freed. An `index` not below
  * `mta_sts_rpt_record_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_warning(const struct mta_sts_rpt_record *record,
                                           size_t index,
@@ -3467,6 +4306,12 @@ mta_sts_status mta_sts_rpt_record_warning(const struct mta_sts_rpt_record *recor
 /**
  * Writes the record in canonical form (`v=TLSRPTv1; rua=<uri>,<uri>[; ext=value]`,
  * dropped URIs left out) to `*out_text`. The view is valid until `record` is freed.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_rpt_record_text(const struct mta_sts_rpt_record *record,
                                        struct mta_sts_str *out_text);
@@ -3489,6 +4334,12 @@ const char *mta_sts_status_str(uint32_t status);
  * pointer is checked before any is read). On success writes a new handle to
  * `*out_anchors`. A certificate that cannot be a trust anchor gives
  * `MTA_STS_STATUS_TRUST_ANCHOR_INVALID` and `*out_anchors` is untouched.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_trust_anchors_new(const struct mta_sts_bytes *roots,
                                          size_t roots_count,
@@ -3496,6 +4347,12 @@ mta_sts_status mta_sts_trust_anchors_new(const struct mta_sts_bytes *roots,
 
 /**
  * Frees trust anchors. `NULL` is a no-op; freeing twice is a caller bug.
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 void mta_sts_trust_anchors_free(struct mta_sts_trust_anchors *anchors);
 
@@ -3516,6 +4373,12 @@ void mta_sts_trust_anchors_free(struct mta_sts_trust_anchors *anchors);
  * with a reason code such as `cert-expired` or `unknown-issuer`); free it with
  * `mta_sts_failure_free()`. Under an `enforce` policy do not deliver to that host.
  * The status is not OK only for a bad argument (NULL, bad UTF-8, ...).
+ *
+ * # Safety
+ *
+ * Each non-NULL pointer argument must point to what its type and length say for the
+ * whole call (a handle from this library, not yet freed, for a handle type); a NULL
+ * is a status, not undefined behaviour.
  */
 mta_sts_status mta_sts_verify_mx_certificate(const uint8_t *end_entity,
                                              size_t end_entity_len,

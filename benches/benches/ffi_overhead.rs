@@ -28,18 +28,20 @@ fn ffi_overhead(c: &mut Criterion) {
         b.iter(|| {
             let body = black_box(body);
             let mut policy = ptr::null_mut();
-            let status = mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut policy);
-            mta_sts_policy_free(policy);
-            status
+            // SAFETY: `body` and `policy` are live; the handle is freed once.
+            unsafe {
+                let status = mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut policy);
+                mta_sts_policy_free(policy);
+                status
+            }
         })
     });
 
     let rust_policy = Policy::parse(body).expect("the Google Workspace policy parses");
     let mut c_policy = ptr::null_mut();
-    assert_eq!(
-        mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut c_policy),
-        mta_sts_status::Ok
-    );
+    // SAFETY: `body` and `c_policy` are live.
+    let status = unsafe { mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut c_policy) };
+    assert_eq!(status, mta_sts_status::Ok);
     g.throughput(Throughput::Elements(1));
     g.bench_function("mx_match/rust", |b| {
         b.iter(|| black_box(&rust_policy).matches_mx(black_box(HOST)))
@@ -48,17 +50,22 @@ fn ffi_overhead(c: &mut Criterion) {
         b.iter(|| {
             let host = black_box(HOST);
             let mut matches = false;
-            let status = mta_sts_policy_matches_mx(
-                black_box(c_policy),
-                host.as_ptr(),
-                host.len(),
-                &raw mut matches,
-            );
+            // SAFETY: `c_policy` is live until the end of the benchmark; `host` and
+            // `matches` are live.
+            let status = unsafe {
+                mta_sts_policy_matches_mx(
+                    black_box(c_policy),
+                    host.as_ptr(),
+                    host.len(),
+                    &raw mut matches,
+                )
+            };
             (status, matches)
         })
     });
     g.finish();
-    mta_sts_policy_free(c_policy);
+    // SAFETY: the handle from `mta_sts_policy_parse`, freed once.
+    unsafe { mta_sts_policy_free(c_policy) };
 }
 
 criterion_group!(benches, ffi_overhead);

@@ -93,31 +93,39 @@ fn make<T>(f: impl FnOnce(*mut *mut T) -> mta_sts_status) -> Option<*mut T> {
 }
 
 /// A `(size_t *)` getter.
-fn count<T>(f: extern "C" fn(*const T, *mut usize) -> mta_sts_status, h: *const T) -> usize {
-    let mut n = SENTINEL;
-    assert!(ok(f(h, &raw mut n)));
-    n
+fn count<T>(f: unsafe extern "C" fn(*const T, *mut usize) -> mta_sts_status, h: *const T) -> usize {
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let mut n = SENTINEL;
+        assert!(ok(f(h, &raw mut n)));
+        n
+    }
 }
 
 /// An indexed view getter, checked up to and one past `n`.
 fn views<T>(
-    f: extern "C" fn(*const T, usize, *mut mta_sts_str) -> mta_sts_status,
+    f: unsafe extern "C" fn(*const T, usize, *mut mta_sts_str) -> mta_sts_status,
     h: *const T,
     n: usize,
 ) -> Vec<String> {
-    let mut out = Vec::new();
-    for i in 0..=n.min(64) {
-        let mut v = empty_view();
-        let status = f(h, i, &raw mut v);
-        if i < n {
-            assert!(ok(status));
-            out.push(text(v).to_owned());
-        } else {
-            assert_eq!(status, mta_sts_status::IndexOutOfRange);
-            assert!(is_sentinel(v));
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let mut out = Vec::new();
+        for i in 0..=n.min(64) {
+            let mut v = empty_view();
+            let status = f(h, i, &raw mut v);
+            if i < n {
+                assert!(ok(status));
+                out.push(text(v).to_owned());
+            } else {
+                assert_eq!(status, mta_sts_status::IndexOutOfRange);
+                assert!(is_sentinel(v));
+            }
         }
+        out
     }
-    out
 }
 
 /// Calls a needed-length function the three ways a C caller can.
@@ -164,111 +172,121 @@ const HOSTS: [&[u8]; 6] = [
 ];
 
 fn policy_area(body: &[u8]) {
-    let Some(policy) = make(|out| mta_sts_policy_parse(body.as_ptr(), body.len(), out)) else {
-        return;
-    };
-    let mut mode = mta_sts_mode::None;
-    assert!(ok(mta_sts_policy_mode(policy, &raw mut mode)));
-    let mut max_age = u32::MAX;
-    assert!(ok(mta_sts_policy_max_age(policy, &raw mut max_age)));
-    assert!(max_age <= 31_557_600);
-    let mx = views(
-        mta_sts_policy_mx,
-        policy,
-        count(mta_sts_policy_mx_count, policy),
-    );
-    views(
-        mta_sts_policy_line,
-        policy,
-        count(mta_sts_policy_lines_count, policy),
-    );
-    let warnings = count(mta_sts_policy_warnings_count, policy);
-    for i in 0..=warnings.min(64) {
-        let (mut line, mut message) = (SENTINEL, empty_view());
-        let status = mta_sts_policy_warning(policy, i, &raw mut line, &raw mut message);
-        if i < warnings {
-            assert!(ok(status));
-            text(message);
-        } else {
-            assert_eq!(status, mta_sts_status::IndexOutOfRange);
-            assert!(line == SENTINEL && is_sentinel(message));
-        }
-    }
-    for host in HOSTS.iter().copied().chain(mx.iter().map(|m| m.as_bytes())) {
-        let mut matches = false;
-        let status = mta_sts_policy_matches_mx(policy, host.as_ptr(), host.len(), &raw mut matches);
-        let mut failure = ptr::dangling_mut::<mta_sts_failure>();
-        let checked = mta_sts_policy_check_mx(policy, host.as_ptr(), host.len(), &raw mut failure);
-        assert_eq!(ok(status), ok(checked));
-        if !ok(checked) {
-            assert_eq!(failure, ptr::dangling_mut(), "failure written on error");
-        } else {
-            // A matching host never fails; otherwise the failure is a handle or NULL.
-            if matches {
-                assert!(failure.is_null());
-            }
-            if !failure.is_null() {
-                let mut t = empty_view();
-                assert!(ok(mta_sts_failure_result_type_str(failure, &raw mut t)));
-                text(t);
-                let mut row = zero_row();
-                assert!(ok(mta_sts_rpt_failure_from_failure(failure, &raw mut row)));
-                mta_sts_failure_free(failure);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let Some(policy) = make(|out| mta_sts_policy_parse(body.as_ptr(), body.len(), out)) else {
+            return;
+        };
+        let mut mode = mta_sts_mode::None;
+        assert!(ok(mta_sts_policy_mode(policy, &raw mut mode)));
+        let mut max_age = u32::MAX;
+        assert!(ok(mta_sts_policy_max_age(policy, &raw mut max_age)));
+        assert!(max_age <= 31_557_600);
+        let mx = views(
+            mta_sts_policy_mx,
+            policy,
+            count(mta_sts_policy_mx_count, policy),
+        );
+        views(
+            mta_sts_policy_line,
+            policy,
+            count(mta_sts_policy_lines_count, policy),
+        );
+        let warnings = count(mta_sts_policy_warnings_count, policy);
+        for i in 0..=warnings.min(64) {
+            let (mut line, mut message) = (SENTINEL, empty_view());
+            let status = mta_sts_policy_warning(policy, i, &raw mut line, &raw mut message);
+            if i < warnings {
+                assert!(ok(status));
+                text(message);
+            } else {
+                assert_eq!(status, mta_sts_status::IndexOutOfRange);
+                assert!(line == SENTINEL && is_sentinel(message));
             }
         }
+        for host in HOSTS.iter().copied().chain(mx.iter().map(|m| m.as_bytes())) {
+            let mut matches = false;
+            let status =
+                mta_sts_policy_matches_mx(policy, host.as_ptr(), host.len(), &raw mut matches);
+            let mut failure = ptr::dangling_mut::<mta_sts_failure>();
+            let checked =
+                mta_sts_policy_check_mx(policy, host.as_ptr(), host.len(), &raw mut failure);
+            assert_eq!(ok(status), ok(checked));
+            if !ok(checked) {
+                assert_eq!(failure, ptr::dangling_mut(), "failure written on error");
+            } else {
+                // A matching host never fails; otherwise the failure is a handle or NULL.
+                if matches {
+                    assert!(failure.is_null());
+                }
+                if !failure.is_null() {
+                    let mut t = empty_view();
+                    assert!(ok(mta_sts_failure_result_type_str(failure, &raw mut t)));
+                    text(t);
+                    let mut row = zero_row();
+                    assert!(ok(mta_sts_rpt_failure_from_failure(failure, &raw mut row)));
+                    mta_sts_failure_free(failure);
+                }
+            }
+        }
+        // The same body as a cache entry, exported and imported again.
+        let domain = b"example.com";
+        if let Some(entry) = make(|out| {
+            mta_sts_cache_entry_new(
+                domain.as_ptr(),
+                domain.len(),
+                b"20260101".as_ptr(),
+                8,
+                body.as_ptr(),
+                body.len(),
+                1_700_000_000,
+                out,
+            )
+        }) {
+            cache_entry_checks(entry);
+            mta_sts_cache_entry_free(entry);
+        }
+        mta_sts_policy_free(policy);
     }
-    // The same body as a cache entry, exported and imported again.
-    let domain = b"example.com";
-    if let Some(entry) = make(|out| {
-        mta_sts_cache_entry_new(
-            domain.as_ptr(),
-            domain.len(),
-            b"20260101".as_ptr(),
-            8,
-            body.as_ptr(),
-            body.len(),
-            1_700_000_000,
-            out,
-        )
-    }) {
-        cache_entry_checks(entry);
-        mta_sts_cache_entry_free(entry);
-    }
-    mta_sts_policy_free(policy);
 }
 
 fn cache_entry_checks(entry: *mut mta_sts_cache_entry) {
-    let mut json = empty_view();
-    assert!(ok(mta_sts_cache_entry_json(entry, &raw mut json)));
-    let json = text(json).to_owned();
-    let (mut domain, mut id) = (empty_view(), empty_view());
-    assert!(ok(mta_sts_cache_entry_domain(entry, &raw mut domain)));
-    assert!(ok(mta_sts_cache_entry_id(entry, &raw mut id)));
-    text(domain);
-    text(id);
-    let (mut fetched, mut expires) = (0u64, 0u64);
-    assert!(ok(mta_sts_cache_entry_times(
-        entry,
-        &raw mut fetched,
-        &raw mut expires
-    )));
-    assert!(fetched <= expires);
-    let mut valid = true;
-    assert!(ok(mta_sts_cache_entry_is_valid(
-        entry,
-        expires,
-        &raw mut valid
-    )));
-    assert!(!valid, "an entry is not valid at its expiry time");
-    if let Some(policy) = make(|out| mta_sts_cache_entry_policy(entry, out)) {
-        mta_sts_policy_free(policy);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let mut json = empty_view();
+        assert!(ok(mta_sts_cache_entry_json(entry, &raw mut json)));
+        let json = text(json).to_owned();
+        let (mut domain, mut id) = (empty_view(), empty_view());
+        assert!(ok(mta_sts_cache_entry_domain(entry, &raw mut domain)));
+        assert!(ok(mta_sts_cache_entry_id(entry, &raw mut id)));
+        text(domain);
+        text(id);
+        let (mut fetched, mut expires) = (0u64, 0u64);
+        assert!(ok(mta_sts_cache_entry_times(
+            entry,
+            &raw mut fetched,
+            &raw mut expires
+        )));
+        assert!(fetched <= expires);
+        let mut valid = true;
+        assert!(ok(mta_sts_cache_entry_is_valid(
+            entry,
+            expires,
+            &raw mut valid
+        )));
+        assert!(!valid, "an entry is not valid at its expiry time");
+        if let Some(policy) = make(|out| mta_sts_cache_entry_policy(entry, out)) {
+            mta_sts_policy_free(policy);
+        }
+        let again = make(|out| mta_sts_cache_entry_from_json(json.as_ptr(), json.len(), out))
+            .expect("an exported cache entry imports");
+        let mut json2 = empty_view();
+        assert!(ok(mta_sts_cache_entry_json(again, &raw mut json2)));
+        assert_eq!(text(json2), json);
+        mta_sts_cache_entry_free(again);
     }
-    let again = make(|out| mta_sts_cache_entry_from_json(json.as_ptr(), json.len(), out))
-        .expect("an exported cache entry imports");
-    let mut json2 = empty_view();
-    assert!(ok(mta_sts_cache_entry_json(again, &raw mut json2)));
-    assert_eq!(text(json2), json);
-    mta_sts_cache_entry_free(again);
 }
 
 /// TXT records as a resolver gives them: records split at `\n`, strings of at most
@@ -284,95 +302,112 @@ fn rrset(data: &[u8]) -> (Vec<Vec<mta_sts_bytes>>, usize) {
 }
 
 fn record_area(data: &[u8]) {
-    if let Some(r) = make(|out| mta_sts_record_parse(data.as_ptr(), data.len(), out)) {
-        let mut id = empty_view();
-        assert!(ok(mta_sts_record_id(r, &raw mut id)));
-        assert!((1..=32).contains(&text(id).len()));
-        mta_sts_record_free(r);
-    }
-    let (strings, n) = rrset(data);
-    let records: Vec<mta_sts_txt_record> = strings
-        .iter()
-        .map(|s| mta_sts_txt_record {
-            strings: s.as_ptr(),
-            count: s.len(),
-        })
-        .collect();
-    if let Some(r) = make(|out| mta_sts_record_select(records.as_ptr(), n, out)) {
-        mta_sts_record_free(r);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        if let Some(r) = make(|out| mta_sts_record_parse(data.as_ptr(), data.len(), out)) {
+            let mut id = empty_view();
+            assert!(ok(mta_sts_record_id(r, &raw mut id)));
+            assert!((1..=32).contains(&text(id).len()));
+            mta_sts_record_free(r);
+        }
+        let (strings, n) = rrset(data);
+        let records: Vec<mta_sts_txt_record> = strings
+            .iter()
+            .map(|s| mta_sts_txt_record {
+                strings: s.as_ptr(),
+                count: s.len(),
+            })
+            .collect();
+        if let Some(r) = make(|out| mta_sts_record_select(records.as_ptr(), n, out)) {
+            mta_sts_record_free(r);
+        }
     }
 }
 
 fn cache_area(data: &[u8]) {
-    if let Some(entry) = make(|out| mta_sts_cache_entry_from_json(data.as_ptr(), data.len(), out)) {
-        cache_entry_checks(entry);
-        mta_sts_cache_entry_free(entry);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        if let Some(entry) =
+            make(|out| mta_sts_cache_entry_from_json(data.as_ptr(), data.len(), out))
+        {
+            cache_entry_checks(entry);
+            mta_sts_cache_entry_free(entry);
+        }
     }
 }
 
 fn rpt_record_checks(r: *mut mta_sts_rpt_record) {
-    let n = count(mta_sts_rpt_record_rua_count, r);
-    assert!((1..=32).contains(&n), "a record has 1 to 32 usable URIs");
-    for i in 0..=n {
-        let mut scheme = mta_sts_rpt_uri_scheme::Other;
-        let (mut uri, mut address) = (empty_view(), empty_view());
-        let status = mta_sts_rpt_record_rua(r, i, &raw mut scheme, &raw mut uri, &raw mut address);
-        if i < n {
-            assert!(ok(status));
-            let uri = text(uri);
-            match scheme {
-                // Schemes are case-insensitive (RFC 3986 §3.1) and kept as written.
-                mta_sts_rpt_uri_scheme::Mailto => assert!(has_scheme(uri, "mailto:")),
-                mta_sts_rpt_uri_scheme::Https => {
-                    assert!(has_scheme(uri, "https:") && text(address).is_empty());
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let n = count(mta_sts_rpt_record_rua_count, r);
+        assert!((1..=32).contains(&n), "a record has 1 to 32 usable URIs");
+        for i in 0..=n {
+            let mut scheme = mta_sts_rpt_uri_scheme::Other;
+            let (mut uri, mut address) = (empty_view(), empty_view());
+            let status =
+                mta_sts_rpt_record_rua(r, i, &raw mut scheme, &raw mut uri, &raw mut address);
+            if i < n {
+                assert!(ok(status));
+                let uri = text(uri);
+                match scheme {
+                    // Schemes are case-insensitive (RFC 3986 §3.1) and kept as written.
+                    mta_sts_rpt_uri_scheme::Mailto => assert!(has_scheme(uri, "mailto:")),
+                    mta_sts_rpt_uri_scheme::Https => {
+                        assert!(has_scheme(uri, "https:") && text(address).is_empty());
+                    }
+                    mta_sts_rpt_uri_scheme::Other => panic!("unnamed scheme"),
                 }
-                mta_sts_rpt_uri_scheme::Other => panic!("unnamed scheme"),
+            } else {
+                assert_eq!(status, mta_sts_status::IndexOutOfRange);
+                assert!(
+                    is_sentinel(uri)
+                        && is_sentinel(address)
+                        && scheme == mta_sts_rpt_uri_scheme::Other
+                );
             }
-        } else {
-            assert_eq!(status, mta_sts_status::IndexOutOfRange);
-            assert!(
-                is_sentinel(uri) && is_sentinel(address) && scheme == mta_sts_rpt_uri_scheme::Other
+        }
+        let n = count(mta_sts_rpt_record_extensions_count, r);
+        for i in 0..=n.min(64) {
+            let (mut name, mut value) = (empty_view(), empty_view());
+            let status = mta_sts_rpt_record_extension(r, i, &raw mut name, &raw mut value);
+            assert_eq!(ok(status), i < n);
+            if i < n {
+                assert!(!text(name).is_empty() && !text(value).is_empty());
+            }
+        }
+        let n = count(mta_sts_rpt_record_warnings_count, r);
+        for i in 0..=n.min(64) {
+            let mut kind = mta_sts_rpt_record_warning_kind::Other;
+            let mut message = empty_view();
+            assert_eq!(
+                ok(mta_sts_rpt_record_warning(
+                    r,
+                    i,
+                    &raw mut kind,
+                    &raw mut message
+                )),
+                i < n
             );
         }
-    }
-    let n = count(mta_sts_rpt_record_extensions_count, r);
-    for i in 0..=n.min(64) {
-        let (mut name, mut value) = (empty_view(), empty_view());
-        let status = mta_sts_rpt_record_extension(r, i, &raw mut name, &raw mut value);
-        assert_eq!(ok(status), i < n);
-        if i < n {
-            assert!(!text(name).is_empty() && !text(value).is_empty());
+        // The canonical text parses to a record with the same text and no warning (when
+        // it fits the 4096-byte record limit: `a;b` becomes `a; b`, so it can grow).
+        let mut t = empty_view();
+        assert!(ok(mta_sts_rpt_record_text(r, &raw mut t)));
+        let canonical = text(t).to_owned();
+        if canonical.len() > 4096 {
+            return;
         }
+        let again = make(|out| mta_sts_rpt_record_parse(canonical.as_ptr(), canonical.len(), out))
+            .expect("the canonical text parses");
+        let mut t2 = empty_view();
+        assert!(ok(mta_sts_rpt_record_text(again, &raw mut t2)));
+        assert_eq!(text(t2), canonical);
+        assert_eq!(count(mta_sts_rpt_record_warnings_count, again), 0);
+        mta_sts_rpt_record_free(again);
     }
-    let n = count(mta_sts_rpt_record_warnings_count, r);
-    for i in 0..=n.min(64) {
-        let mut kind = mta_sts_rpt_record_warning_kind::Other;
-        let mut message = empty_view();
-        assert_eq!(
-            ok(mta_sts_rpt_record_warning(
-                r,
-                i,
-                &raw mut kind,
-                &raw mut message
-            )),
-            i < n
-        );
-    }
-    // The canonical text parses to a record with the same text and no warning (when
-    // it fits the 4096-byte record limit: `a;b` becomes `a; b`, so it can grow).
-    let mut t = empty_view();
-    assert!(ok(mta_sts_rpt_record_text(r, &raw mut t)));
-    let canonical = text(t).to_owned();
-    if canonical.len() > 4096 {
-        return;
-    }
-    let again = make(|out| mta_sts_rpt_record_parse(canonical.as_ptr(), canonical.len(), out))
-        .expect("the canonical text parses");
-    let mut t2 = empty_view();
-    assert!(ok(mta_sts_rpt_record_text(again, &raw mut t2)));
-    assert_eq!(text(t2), canonical);
-    assert_eq!(count(mta_sts_rpt_record_warnings_count, again), 0);
-    mta_sts_rpt_record_free(again);
 }
 
 fn has_scheme(uri: &str, scheme: &str) -> bool {
@@ -381,252 +416,288 @@ fn has_scheme(uri: &str, scheme: &str) -> bool {
 }
 
 fn rpt_record_area(data: &[u8]) {
-    if let Some(r) = make(|out| mta_sts_rpt_record_parse(data.as_ptr(), data.len(), out)) {
-        rpt_record_checks(r);
-        mta_sts_rpt_record_free(r);
-    }
-    let (strings, n) = rrset(data);
-    let records: Vec<mta_sts_txt_record> = strings
-        .iter()
-        .map(|s| mta_sts_txt_record {
-            strings: s.as_ptr(),
-            count: s.len(),
-        })
-        .collect();
-    if let Some(r) = make(|out| mta_sts_rpt_record_select(records.as_ptr(), n, out)) {
-        rpt_record_checks(r);
-        mta_sts_rpt_record_free(r);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        if let Some(r) = make(|out| mta_sts_rpt_record_parse(data.as_ptr(), data.len(), out)) {
+            rpt_record_checks(r);
+            mta_sts_rpt_record_free(r);
+        }
+        let (strings, n) = rrset(data);
+        let records: Vec<mta_sts_txt_record> = strings
+            .iter()
+            .map(|s| mta_sts_txt_record {
+                strings: s.as_ptr(),
+                count: s.len(),
+            })
+            .collect();
+        if let Some(r) = make(|out| mta_sts_rpt_record_select(records.as_ptr(), n, out)) {
+            rpt_record_checks(r);
+            mta_sts_rpt_record_free(r);
+        }
     }
 }
 
 fn report_json(report: *const mta_sts_report) -> String {
-    let mut json = empty_view();
-    assert!(ok(mta_sts_report_json(report, &raw mut json)));
-    text(json).to_owned()
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let mut json = empty_view();
+        assert!(ok(mta_sts_report_json(report, &raw mut json)));
+        text(json).to_owned()
+    }
 }
 
 /// Every function of a report handle; returns its JSON.
 fn report_checks(report: *mut mta_sts_report) -> String {
-    let json = report_json(report);
-    // Lenient intake of the RFC-form JSON is a fixed point.
-    let again = make(|out| mta_sts_report_read_json(json.as_ptr(), json.len(), out))
-        .expect("the report's own JSON reads");
-    assert_eq!(report_json(again), json);
-    mta_sts_report_free(again);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let json = report_json(report);
+        // Lenient intake of the RFC-form JSON is a fixed point.
+        let again = make(|out| mta_sts_report_read_json(json.as_ptr(), json.len(), out))
+            .expect("the report's own JSON reads");
+        assert_eq!(report_json(again), json);
+        mta_sts_report_free(again);
 
-    let mut info = mta_sts_rpt_report_info {
-        organization_name: empty_view(),
-        contact_info: empty_view(),
-        report_id: empty_view(),
-        start: 0,
-        end: 0,
-        policies_count: SENTINEL,
-    };
-    assert!(ok(mta_sts_report_info(report, &raw mut info)));
-    text(info.organization_name);
-    text(info.contact_info);
-    text(info.report_id);
-    let policies = info.policies_count;
-    for p in 0..=policies.min(16) {
-        let mut pi = mta_sts_rpt_policy_info {
-            policy_type: empty_view(),
-            policy_domain: empty_view(),
-            policy_string_count: SENTINEL,
-            mx_host_count: SENTINEL,
-            total_successful_session_count: 0,
-            total_failure_session_count: 0,
-            failure_details_count: SENTINEL,
+        let mut info = mta_sts_rpt_report_info {
+            organization_name: empty_view(),
+            contact_info: empty_view(),
+            report_id: empty_view(),
+            start: 0,
+            end: 0,
+            policies_count: SENTINEL,
         };
-        let status = mta_sts_report_policy(report, p, &raw mut pi);
-        if p == policies {
-            assert_eq!(status, mta_sts_status::IndexOutOfRange);
-            assert_eq!(pi.failure_details_count, SENTINEL);
-            continue;
-        }
-        assert!(ok(status));
-        text(pi.policy_type);
-        text(pi.policy_domain);
-        for i in 0..=pi.policy_string_count.min(16) {
-            let mut v = empty_view();
-            let s = mta_sts_report_policy_string(report, p, i, &raw mut v);
-            assert_eq!(ok(s), i < pi.policy_string_count);
-        }
-        for i in 0..=pi.mx_host_count.min(16) {
-            let mut v = empty_view();
-            let s = mta_sts_report_policy_mx_host(report, p, i, &raw mut v);
-            assert_eq!(ok(s), i < pi.mx_host_count);
-        }
-        for i in 0..=pi.failure_details_count.min(16) {
-            let e = empty_view();
-            let mut d = mta_sts_rpt_failure_detail {
-                result_type: e,
-                sending_mta_ip: e,
-                receiving_mx_hostname: e,
-                receiving_mx_helo: e,
-                receiving_ip: e,
-                failed_session_count: 0,
-                additional_information: e,
-                failure_reason_code: e,
+        assert!(ok(mta_sts_report_info(report, &raw mut info)));
+        text(info.organization_name);
+        text(info.contact_info);
+        text(info.report_id);
+        let policies = info.policies_count;
+        for p in 0..=policies.min(16) {
+            let mut pi = mta_sts_rpt_policy_info {
+                policy_type: empty_view(),
+                policy_domain: empty_view(),
+                policy_string_count: SENTINEL,
+                mx_host_count: SENTINEL,
+                total_successful_session_count: 0,
+                total_failure_session_count: 0,
+                failure_details_count: SENTINEL,
             };
-            let s = mta_sts_report_failure_detail(report, p, i, &raw mut d);
-            assert_eq!(ok(s), i < pi.failure_details_count);
-            if i < pi.failure_details_count {
-                for v in [
-                    d.result_type,
-                    d.sending_mta_ip,
-                    d.receiving_mx_hostname,
-                    d.receiving_ip,
-                ] {
-                    text(v);
+            let status = mta_sts_report_policy(report, p, &raw mut pi);
+            if p == policies {
+                assert_eq!(status, mta_sts_status::IndexOutOfRange);
+                assert_eq!(pi.failure_details_count, SENTINEL);
+                continue;
+            }
+            assert!(ok(status));
+            text(pi.policy_type);
+            text(pi.policy_domain);
+            for i in 0..=pi.policy_string_count.min(16) {
+                let mut v = empty_view();
+                let s = mta_sts_report_policy_string(report, p, i, &raw mut v);
+                assert_eq!(ok(s), i < pi.policy_string_count);
+            }
+            for i in 0..=pi.mx_host_count.min(16) {
+                let mut v = empty_view();
+                let s = mta_sts_report_policy_mx_host(report, p, i, &raw mut v);
+                assert_eq!(ok(s), i < pi.mx_host_count);
+            }
+            for i in 0..=pi.failure_details_count.min(16) {
+                let e = empty_view();
+                let mut d = mta_sts_rpt_failure_detail {
+                    result_type: e,
+                    sending_mta_ip: e,
+                    receiving_mx_hostname: e,
+                    receiving_mx_helo: e,
+                    receiving_ip: e,
+                    failed_session_count: 0,
+                    additional_information: e,
+                    failure_reason_code: e,
+                };
+                let s = mta_sts_report_failure_detail(report, p, i, &raw mut d);
+                assert_eq!(ok(s), i < pi.failure_details_count);
+                if i < pi.failure_details_count {
+                    for v in [
+                        d.result_type,
+                        d.sending_mta_ip,
+                        d.receiving_mx_hostname,
+                        d.receiving_ip,
+                    ] {
+                        text(v);
+                    }
+                } else {
+                    assert!(is_sentinel(d.result_type));
                 }
-            } else {
-                assert!(is_sentinel(d.result_type));
             }
         }
-    }
-    for (n, i) in [
-        (count(mta_sts_report_tolerations_count, report), 0),
-        (count(mta_sts_report_findings_count, report), 1),
-    ] {
-        for k in 0..=n.min(32) {
-            let (mut path, mut message) = (empty_view(), empty_view());
-            let status = if i == 0 {
-                let mut kind = mta_sts_rpt_deviation::Other;
-                mta_sts_report_toleration(report, k, &raw mut kind, &raw mut path, &raw mut message)
-            } else {
-                let mut kind = mta_sts_rpt_finding::Other;
-                mta_sts_report_finding(report, k, &raw mut kind, &raw mut path, &raw mut message)
-            };
-            assert_eq!(ok(status), k < n);
-            if k < n {
-                text(path);
-                assert!(!text(message).is_empty());
+        for (n, i) in [
+            (count(mta_sts_report_tolerations_count, report), 0),
+            (count(mta_sts_report_findings_count, report), 1),
+        ] {
+            for k in 0..=n.min(32) {
+                let (mut path, mut message) = (empty_view(), empty_view());
+                let status = if i == 0 {
+                    let mut kind = mta_sts_rpt_deviation::Other;
+                    mta_sts_report_toleration(
+                        report,
+                        k,
+                        &raw mut kind,
+                        &raw mut path,
+                        &raw mut message,
+                    )
+                } else {
+                    let mut kind = mta_sts_rpt_finding::Other;
+                    mta_sts_report_finding(
+                        report,
+                        k,
+                        &raw mut kind,
+                        &raw mut path,
+                        &raw mut message,
+                    )
+                };
+                assert_eq!(ok(status), k < n);
+                if k < n {
+                    text(path);
+                    assert!(!text(message).is_empty());
+                }
             }
         }
-    }
-    let n = count(mta_sts_report_notes_count, report);
-    for k in 0..=n {
-        let mut kind = mta_sts_rpt_intake_note::Other;
-        let mut message = empty_view();
-        assert_eq!(
-            ok(mta_sts_report_note(
-                report,
-                k,
-                &raw mut kind,
-                &raw mut message
-            )),
-            k < n
-        );
-    }
+        let n = count(mta_sts_report_notes_count, report);
+        for k in 0..=n {
+            let mut kind = mta_sts_rpt_intake_note::Other;
+            let mut message = empty_view();
+            assert_eq!(
+                ok(mta_sts_report_note(
+                    report,
+                    k,
+                    &raw mut kind,
+                    &raw mut message
+                )),
+                k < n
+            );
+        }
 
-    let mut gz = b(b"");
-    assert!(ok(mta_sts_report_gzip(report, &raw mut gz)));
-    let gz = bytes(gz).to_vec();
-    let from_file =
-        make(|out| mta_sts_report_read_file(gz.as_ptr(), gz.len(), json.len() + 1, out))
-            .expect("the report's own gzip reads back");
-    assert_eq!(report_json(from_file), json);
-    mta_sts_report_free(from_file);
-    for compress in [false, true] {
-        let mut body = b(b"");
-        let mut content_type = empty_view();
-        assert!(ok(mta_sts_report_https_post(
-            report,
-            compress,
-            &raw mut body,
-            &raw mut content_type
-        )));
-        assert_eq!(
-            bytes(body),
-            if compress { &gz[..] } else { json.as_bytes() }
-        );
-        text(content_type);
-    }
-    let mut domain = empty_view();
-    if ok(mta_sts_report_policy_domain(report, &raw mut domain)) {
-        assert!(!text(domain).is_empty());
-    } else {
-        assert!(is_sentinel(domain));
-    }
-    for unique_id in [&b""[..], b"001", b"x-y"] {
-        let name = buffered(|buf, len, out| {
-            mta_sts_report_file_name(
+        let mut gz = b(b"");
+        assert!(ok(mta_sts_report_gzip(report, &raw mut gz)));
+        let gz = bytes(gz).to_vec();
+        let from_file =
+            make(|out| mta_sts_report_read_file(gz.as_ptr(), gz.len(), json.len() + 1, out))
+                .expect("the report's own gzip reads back");
+        assert_eq!(report_json(from_file), json);
+        mta_sts_report_free(from_file);
+        for compress in [false, true] {
+            let mut body = b(b"");
+            let mut content_type = empty_view();
+            assert!(ok(mta_sts_report_https_post(
                 report,
-                unique_id.as_ptr(),
-                unique_id.len(),
-                true,
-                buf,
-                len,
-                out,
-            )
-        });
-        if let Ok(name) = name {
-            assert!(name.ends_with(b".json.gz"));
+                compress,
+                &raw mut body,
+                &raw mut content_type
+            )));
+            assert_eq!(
+                bytes(body),
+                if compress { &gz[..] } else { json.as_bytes() }
+            );
+            text(content_type);
         }
+        let mut domain = empty_view();
+        if ok(mta_sts_report_policy_domain(report, &raw mut domain)) {
+            assert!(!text(domain).is_empty());
+        } else {
+            assert!(is_sentinel(domain));
+        }
+        for unique_id in [&b""[..], b"001", b"x-y"] {
+            let name = buffered(|buf, len, out| {
+                mta_sts_report_file_name(
+                    report,
+                    unique_id.as_ptr(),
+                    unique_id.len(),
+                    true,
+                    buf,
+                    len,
+                    out,
+                )
+            });
+            if let Ok(name) = name {
+                assert!(name.ends_with(b".json.gz"));
+            }
+        }
+        let params = mta_sts_rpt_email_params {
+            from: b(b"tlsrpt@sender.example"),
+            to: b(b"tlsrpt@receiver.example"),
+            date: 1_795_867_200,
+            utc_offset_minutes: -300,
+            message_id: b(b"r1@sender.example"),
+            boundary: b(b"tlsrpt-boundary"),
+            unique_id: b(b""),
+            compress: json.len().is_multiple_of(2),
+        };
+        if let Ok(mail) =
+            buffered(|buf, len, out| mta_sts_report_email(report, &raw const params, buf, len, out))
+        {
+            let back = make(|out| mta_sts_report_read_email(mail.as_ptr(), mail.len(), 0, out))
+                .expect("the report's own e-mail reads back");
+            assert_eq!(report_json(back), json);
+            mta_sts_report_free(back);
+        }
+        json
     }
-    let params = mta_sts_rpt_email_params {
-        from: b(b"tlsrpt@sender.example"),
-        to: b(b"tlsrpt@receiver.example"),
-        date: 1_795_867_200,
-        utc_offset_minutes: -300,
-        message_id: b(b"r1@sender.example"),
-        boundary: b(b"tlsrpt-boundary"),
-        unique_id: b(b""),
-        compress: json.len().is_multiple_of(2),
-    };
-    if let Ok(mail) =
-        buffered(|buf, len, out| mta_sts_report_email(report, &raw const params, buf, len, out))
-    {
-        let back = make(|out| mta_sts_report_read_email(mail.as_ptr(), mail.len(), 0, out))
-            .expect("the report's own e-mail reads back");
-        assert_eq!(report_json(back), json);
-        mta_sts_report_free(back);
-    }
-    json
 }
 
 fn intake_area(data: &[u8]) {
-    let strict = make(|out| mta_sts_report_parse(data.as_ptr(), data.len(), out));
-    let lenient = make(|out| mta_sts_report_read_json(data.as_ptr(), data.len(), out));
-    let file = make(|out| mta_sts_report_read_file(data.as_ptr(), data.len(), 1 << 20, out));
-    if let Some(s) = strict {
-        // A strict report reads leniently to the same report.
-        let l = lenient.expect("lenient accepts what strict accepts");
-        assert_eq!(report_json(s), report_json(l));
-        assert_eq!(count(mta_sts_report_tolerations_count, s), 0);
-    }
-    if let (Some(l), Some(f)) = (lenient, file) {
-        assert_eq!(report_json(l), report_json(f));
-    }
-    for (reader, accepted) in [
-        (MTA_STS_RPT_READER_STRICT, strict.is_some()),
-        (MTA_STS_RPT_READER_JSON, lenient.is_some()),
-        (MTA_STS_RPT_READER_FILE, file.is_some()),
-    ] {
-        explained(reader, data, 1 << 20, accepted);
-    }
-    for r in [strict, lenient, file].into_iter().flatten() {
-        report_checks(r);
-        mta_sts_report_free(r);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let strict = make(|out| mta_sts_report_parse(data.as_ptr(), data.len(), out));
+        let lenient = make(|out| mta_sts_report_read_json(data.as_ptr(), data.len(), out));
+        let file = make(|out| mta_sts_report_read_file(data.as_ptr(), data.len(), 1 << 20, out));
+        if let Some(s) = strict {
+            // A strict report reads leniently to the same report.
+            let l = lenient.expect("lenient accepts what strict accepts");
+            assert_eq!(report_json(s), report_json(l));
+            assert_eq!(count(mta_sts_report_tolerations_count, s), 0);
+        }
+        if let (Some(l), Some(f)) = (lenient, file) {
+            assert_eq!(report_json(l), report_json(f));
+        }
+        for (reader, accepted) in [
+            (MTA_STS_RPT_READER_STRICT, strict.is_some()),
+            (MTA_STS_RPT_READER_JSON, lenient.is_some()),
+            (MTA_STS_RPT_READER_FILE, file.is_some()),
+        ] {
+            explained(reader, data, 1 << 20, accepted);
+        }
+        for r in [strict, lenient, file].into_iter().flatten() {
+            report_checks(r);
+            mta_sts_report_free(r);
+        }
     }
 }
 
 /// An error message exactly when the reader refuses the data.
 fn explained(reader: u32, data: &[u8], bound: usize, accepted: bool) {
-    let message = buffered(|buf, len, out| {
-        mta_sts_report_error_message(reader, data.as_ptr(), data.len(), bound, buf, len, out)
-    })
-    .expect("any data can be explained");
-    let message = std::str::from_utf8(&message).expect("messages are UTF-8");
-    assert_eq!(message.is_empty(), accepted, "reader {reader}: {message:?}");
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let message = buffered(|buf, len, out| {
+            mta_sts_report_error_message(reader, data.as_ptr(), data.len(), bound, buf, len, out)
+        })
+        .expect("any data can be explained");
+        let message = std::str::from_utf8(&message).expect("messages are UTF-8");
+        assert_eq!(message.is_empty(), accepted, "reader {reader}: {message:?}");
+    }
 }
 
 fn email_area(data: &[u8]) {
-    let report = make(|out| mta_sts_report_read_email(data.as_ptr(), data.len(), 1 << 20, out));
-    explained(MTA_STS_RPT_READER_EMAIL, data, 1 << 20, report.is_some());
-    if let Some(r) = report {
-        report_checks(r);
-        mta_sts_report_free(r);
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let report = make(|out| mta_sts_report_read_email(data.as_ptr(), data.len(), 1 << 20, out));
+        explained(MTA_STS_RPT_READER_EMAIL, data, 1 << 20, report.is_some());
+        if let Some(r) = report {
+            report_checks(r);
+            mta_sts_report_free(r);
+        }
     }
 }
 
@@ -771,7 +842,12 @@ struct Slot {
 }
 
 fn export(agg: *const mta_sts_aggregator) -> Vec<u8> {
-    buffered(|buf, len, out| mta_sts_aggregator_export(agg, buf, len, out)).expect("export works")
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        buffered(|buf, len, out| mta_sts_aggregator_export(agg, buf, len, out))
+            .expect("export works")
+    }
 }
 
 fn zero_row() -> mta_sts_rpt_failure {
@@ -791,258 +867,262 @@ fn pick(slots: &mut [Option<Slot>], n: u8) -> Option<&mut Slot> {
 }
 
 fn aggregator_area(data: &[u8]) {
-    let mut u = Unstructured::new(data);
-    let Ok(ops) = Vec::<AggOp>::arbitrary(&mut u) else {
-        return;
-    };
-    let mut slots: [Option<Slot>; 4] = [None, None, None, None];
-    let policies: Vec<*mut mta_sts_policy> = POLICIES
-        .iter()
-        .map(|p| {
-            make(|out| mta_sts_policy_parse(p.as_ptr(), p.len(), out))
-                .expect("fixed policies parse")
-        })
-        .collect();
-    for op in ops.iter().take(64) {
-        match op {
-            AggOp::New { cap } => {
-                if let Some(free) = slots.iter_mut().find(|s| s.is_none()) {
-                    let agg = make(|out| mta_sts_aggregator_new(usize::from(*cap % 8), out))
-                        .expect("new works");
-                    *free = Some(Slot {
-                        agg,
-                        indexes: Vec::new(),
-                        sessions: Some((0, 0)),
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let mut u = Unstructured::new(data);
+        let Ok(ops) = Vec::<AggOp>::arbitrary(&mut u) else {
+            return;
+        };
+        let mut slots: [Option<Slot>; 4] = [None, None, None, None];
+        let policies: Vec<*mut mta_sts_policy> = POLICIES
+            .iter()
+            .map(|p| {
+                make(|out| mta_sts_policy_parse(p.as_ptr(), p.len(), out))
+                    .expect("fixed policies parse")
+            })
+            .collect();
+        for op in ops.iter().take(64) {
+            match op {
+                AggOp::New { cap } => {
+                    if let Some(free) = slots.iter_mut().find(|s| s.is_none()) {
+                        let agg = make(|out| mta_sts_aggregator_new(usize::from(*cap % 8), out))
+                            .expect("new works");
+                        *free = Some(Slot {
+                            agg,
+                            indexes: Vec::new(),
+                            sessions: Some((0, 0)),
+                        });
+                    }
+                }
+                AggOp::AddSts {
+                    agg,
+                    policy,
+                    domain,
+                } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let (a, d) = (slot.agg, domain.bytes());
+                    let p = policies[usize::from(*policy) % policies.len()];
+                    add(slot, |out| {
+                        mta_sts_aggregator_add_sts_policy(a, p, d.as_ptr(), d.len(), out)
                     });
                 }
-            }
-            AggOp::AddSts {
-                agg,
-                policy,
-                domain,
-            } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let (a, d) = (slot.agg, domain.bytes());
-                let p = policies[usize::from(*policy) % policies.len()];
-                add(slot, |out| {
-                    mta_sts_aggregator_add_sts_policy(a, p, d.as_ptr(), d.len(), out)
-                });
-            }
-            AggOp::AddNoPolicy { agg, domain } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let (a, d) = (slot.agg, domain.bytes());
-                add(slot, |out| {
-                    mta_sts_aggregator_add_no_policy_found(a, d.as_ptr(), d.len(), out)
-                });
-            }
-            AggOp::AddTlsa {
-                agg,
-                domain,
-                records,
-            } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let (a, d) = (slot.agg, domain.bytes());
-                let texts: Vec<Vec<u8>> = records.iter().take(8).map(Tlsa::bytes).collect();
-                let rs: Vec<mta_sts_bytes> = texts.iter().map(|r| b(r)).collect();
-                add(slot, |out| {
-                    mta_sts_aggregator_add_tlsa_policy(
-                        a,
-                        d.as_ptr(),
-                        d.len(),
-                        rs.as_ptr(),
-                        rs.len(),
-                        out,
-                    )
-                });
-            }
-            AggOp::Success { agg, index, count } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let before = export(slot.agg);
-                let i = slot
-                    .indexes
-                    .get(usize::from(*index))
-                    .copied()
-                    .unwrap_or(usize::from(*index));
-                if ok(mta_sts_aggregator_record_successes(
-                    slot.agg,
-                    i,
-                    u64::from(*count),
-                )) {
-                    if let Some(s) = slot.sessions.as_mut() {
-                        s.0 += u128::from(*count);
-                    }
-                } else {
-                    assert_eq!(export(slot.agg), before, "a failed call changed the counts");
+                AggOp::AddNoPolicy { agg, domain } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let (a, d) = (slot.agg, domain.bytes());
+                    add(slot, |out| {
+                        mta_sts_aggregator_add_no_policy_found(a, d.as_ptr(), d.len(), out)
+                    });
                 }
-            }
-            AggOp::Failure { agg, index, rows } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let texts: Vec<[Vec<u8>; 5]> = rows
-                    .iter()
-                    .take(4)
-                    .map(|r| {
-                        [
-                            r.sending_ip.text(),
-                            r.mx.map(|n| format!("mx{}.example.com", n % 4).into_bytes())
-                                .unwrap_or_default(),
-                            r.helo.clone().unwrap_or_default(),
-                            r.receiving_ip.text(),
-                            r.reason
-                                .map(|n| format!("code-{}", n % 3).into_bytes())
-                                .unwrap_or_default(),
-                        ]
-                    })
-                    .collect();
-                let c_rows: Vec<mta_sts_rpt_failure> = rows
-                    .iter()
-                    .zip(&texts)
-                    .map(|(r, t)| mta_sts_rpt_failure {
-                        // Mostly valid values (1 to 11), sometimes not.
-                        result_type: u32::from(r.result_type % 13),
-                        sending_mta_ip: b(&t[0]),
-                        receiving_mx_hostname: b(&t[1]),
-                        receiving_mx_helo: b(&t[2]),
-                        receiving_ip: b(&t[3]),
-                        failure_reason_code: b(&t[4]),
-                    })
-                    .collect();
-                let before = export(slot.agg);
-                let i = slot
-                    .indexes
-                    .get(usize::from(*index))
-                    .copied()
-                    .unwrap_or(usize::from(*index));
-                let status = mta_sts_aggregator_record_failure_session(
-                    slot.agg,
-                    i,
-                    c_rows.as_ptr(),
-                    c_rows.len(),
-                );
-                if ok(status) {
+                AggOp::AddTlsa {
+                    agg,
+                    domain,
+                    records,
+                } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let (a, d) = (slot.agg, domain.bytes());
+                    let texts: Vec<Vec<u8>> = records.iter().take(8).map(Tlsa::bytes).collect();
+                    let rs: Vec<mta_sts_bytes> = texts.iter().map(|r| b(r)).collect();
+                    add(slot, |out| {
+                        mta_sts_aggregator_add_tlsa_policy(
+                            a,
+                            d.as_ptr(),
+                            d.len(),
+                            rs.as_ptr(),
+                            rs.len(),
+                            out,
+                        )
+                    });
+                }
+                AggOp::Success { agg, index, count } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let before = export(slot.agg);
+                    let i = slot
+                        .indexes
+                        .get(usize::from(*index))
+                        .copied()
+                        .unwrap_or(usize::from(*index));
+                    if ok(mta_sts_aggregator_record_successes(
+                        slot.agg,
+                        i,
+                        u64::from(*count),
+                    )) {
+                        if let Some(s) = slot.sessions.as_mut() {
+                            s.0 += u128::from(*count);
+                        }
+                    } else {
+                        assert_eq!(export(slot.agg), before, "a failed call changed the counts");
+                    }
+                }
+                AggOp::Failure { agg, index, rows } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let texts: Vec<[Vec<u8>; 5]> = rows
+                        .iter()
+                        .take(4)
+                        .map(|r| {
+                            [
+                                r.sending_ip.text(),
+                                r.mx.map(|n| format!("mx{}.example.com", n % 4).into_bytes())
+                                    .unwrap_or_default(),
+                                r.helo.clone().unwrap_or_default(),
+                                r.receiving_ip.text(),
+                                r.reason
+                                    .map(|n| format!("code-{}", n % 3).into_bytes())
+                                    .unwrap_or_default(),
+                            ]
+                        })
+                        .collect();
+                    let c_rows: Vec<mta_sts_rpt_failure> = rows
+                        .iter()
+                        .zip(&texts)
+                        .map(|(r, t)| mta_sts_rpt_failure {
+                            // Mostly valid values (1 to 11), sometimes not.
+                            result_type: u32::from(r.result_type % 13),
+                            sending_mta_ip: b(&t[0]),
+                            receiving_mx_hostname: b(&t[1]),
+                            receiving_mx_helo: b(&t[2]),
+                            receiving_ip: b(&t[3]),
+                            failure_reason_code: b(&t[4]),
+                        })
+                        .collect();
+                    let before = export(slot.agg);
+                    let i = slot
+                        .indexes
+                        .get(usize::from(*index))
+                        .copied()
+                        .unwrap_or(usize::from(*index));
+                    let status = mta_sts_aggregator_record_failure_session(
+                        slot.agg,
+                        i,
+                        c_rows.as_ptr(),
+                        c_rows.len(),
+                    );
+                    if ok(status) {
+                        if let Some(s) = slot.sessions.as_mut() {
+                            s.1 += 1;
+                        }
+                    } else {
+                        assert_eq!(export(slot.agg), before, "a failed call changed the counts");
+                    }
+                }
+                AggOp::FromCheck { agg, index, host } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let Some(i) = slot.indexes.get(usize::from(*index)).copied() else {
+                        continue;
+                    };
+                    let h = HOSTS[usize::from(*host) % 3];
+                    let mut failure = ptr::null_mut();
+                    assert!(ok(mta_sts_policy_check_mx(
+                        policies[0],
+                        h.as_ptr(),
+                        h.len(),
+                        &raw mut failure
+                    )));
+                    if failure.is_null() {
+                        continue;
+                    }
+                    let mut row = zero_row();
+                    assert!(ok(mta_sts_rpt_failure_from_failure(failure, &raw mut row)));
+                    row.receiving_mx_hostname = b(h);
+                    assert!(ok(mta_sts_aggregator_record_failure(
+                        slot.agg,
+                        i,
+                        &raw const row
+                    )));
                     if let Some(s) = slot.sessions.as_mut() {
                         s.1 += 1;
                     }
-                } else {
-                    assert_eq!(export(slot.agg), before, "a failed call changed the counts");
+                    mta_sts_failure_free(failure);
                 }
-            }
-            AggOp::FromCheck { agg, index, host } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let Some(i) = slot.indexes.get(usize::from(*index)).copied() else {
-                    continue;
-                };
-                let h = HOSTS[usize::from(*host) % 3];
-                let mut failure = ptr::null_mut();
-                assert!(ok(mta_sts_policy_check_mx(
-                    policies[0],
-                    h.as_ptr(),
-                    h.len(),
-                    &raw mut failure
-                )));
-                if failure.is_null() {
-                    continue;
-                }
-                let mut row = zero_row();
-                assert!(ok(mta_sts_rpt_failure_from_failure(failure, &raw mut row)));
-                row.receiving_mx_hostname = b(h);
-                assert!(ok(mta_sts_aggregator_record_failure(
-                    slot.agg,
-                    i,
-                    &raw const row
-                )));
-                if let Some(s) = slot.sessions.as_mut() {
-                    s.1 += 1;
-                }
-                mta_sts_failure_free(failure);
-            }
-            AggOp::Merge { into, from } => {
-                let (into, from) = (usize::from(*into) % 4, usize::from(*from) % 4);
-                let (Some(a), Some(b_)) = (&slots[into], &slots[from]) else {
-                    continue;
-                };
-                let (a_agg, b_agg) = (a.agg, b_.agg);
-                let from_sessions = b_.sessions;
-                let before = count(mta_sts_aggregator_policy_count, a_agg);
-                assert!(ok(mta_sts_aggregator_merge(a_agg, b_agg)));
-                assert!(count(mta_sts_aggregator_policy_count, a_agg) >= before);
-                if let Some(a) = slots[into].as_mut() {
-                    a.sessions = match (a.sessions, from_sessions) {
-                        (Some(x), Some(y)) => Some((x.0 + y.0, x.1 + y.1)),
-                        _ => None,
+                AggOp::Merge { into, from } => {
+                    let (into, from) = (usize::from(*into) % 4, usize::from(*from) % 4);
+                    let (Some(a), Some(b_)) = (&slots[into], &slots[from]) else {
+                        continue;
                     };
+                    let (a_agg, b_agg) = (a.agg, b_.agg);
+                    let from_sessions = b_.sessions;
+                    let before = count(mta_sts_aggregator_policy_count, a_agg);
+                    assert!(ok(mta_sts_aggregator_merge(a_agg, b_agg)));
+                    assert!(count(mta_sts_aggregator_policy_count, a_agg) >= before);
+                    if let Some(a) = slots[into].as_mut() {
+                        a.sessions = match (a.sessions, from_sessions) {
+                            (Some(x), Some(y)) => Some((x.0 + y.0, x.1 + y.1)),
+                            _ => None,
+                        };
+                    }
                 }
-            }
-            AggOp::Reload { agg } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                let state = export(slot.agg);
-                let restored =
-                    make(|out| mta_sts_aggregator_import(state.as_ptr(), state.len(), out))
-                        .expect("an exported state imports");
-                assert_eq!(
-                    export(restored),
-                    state,
-                    "export → import → export is the identity"
-                );
-                mta_sts_aggregator_free(slot.agg);
-                slot.agg = restored;
-                slot.indexes.clear();
-            }
-            AggOp::Import { json } => {
-                if let Some(agg) =
-                    make(|out| mta_sts_aggregator_import(json.as_ptr(), json.len(), out))
-                {
-                    let state = export(agg);
-                    let again =
+                AggOp::Reload { agg } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    let state = export(slot.agg);
+                    let restored =
                         make(|out| mta_sts_aggregator_import(state.as_ptr(), state.len(), out))
                             .expect("an exported state imports");
-                    assert_eq!(export(again), state);
-                    mta_sts_aggregator_free(again);
-                    match slots.iter_mut().find(|s| s.is_none()) {
-                        Some(free) => {
-                            *free = Some(Slot {
-                                agg,
-                                indexes: Vec::new(),
-                                sessions: None,
-                            });
+                    assert_eq!(
+                        export(restored),
+                        state,
+                        "export → import → export is the identity"
+                    );
+                    mta_sts_aggregator_free(slot.agg);
+                    slot.agg = restored;
+                    slot.indexes.clear();
+                }
+                AggOp::Import { json } => {
+                    if let Some(agg) =
+                        make(|out| mta_sts_aggregator_import(json.as_ptr(), json.len(), out))
+                    {
+                        let state = export(agg);
+                        let again =
+                            make(|out| mta_sts_aggregator_import(state.as_ptr(), state.len(), out))
+                                .expect("an exported state imports");
+                        assert_eq!(export(again), state);
+                        mta_sts_aggregator_free(again);
+                        match slots.iter_mut().find(|s| s.is_none()) {
+                            Some(free) => {
+                                *free = Some(Slot {
+                                    agg,
+                                    indexes: Vec::new(),
+                                    sessions: None,
+                                });
+                            }
+                            None => mta_sts_aggregator_free(agg),
                         }
-                        None => mta_sts_aggregator_free(agg),
+                    }
+                }
+                AggOp::Finish { agg, day, prefix } => {
+                    let Some(slot) = pick(&mut slots, *agg) else {
+                        continue;
+                    };
+                    finish(slot, *day, prefix);
+                }
+                AggOp::Free { agg } => {
+                    let n = usize::from(*agg) % 4;
+                    if let Some(slot) = slots[n].take() {
+                        mta_sts_aggregator_free(slot.agg);
                     }
                 }
             }
-            AggOp::Finish { agg, day, prefix } => {
-                let Some(slot) = pick(&mut slots, *agg) else {
-                    continue;
-                };
-                finish(slot, *day, prefix);
-            }
-            AggOp::Free { agg } => {
-                let n = usize::from(*agg) % 4;
-                if let Some(slot) = slots[n].take() {
-                    mta_sts_aggregator_free(slot.agg);
-                }
-            }
         }
-    }
-    for slot in slots.iter_mut().flatten() {
-        finish(slot, 1_795_867_200, b"final_");
-        mta_sts_aggregator_free(slot.agg);
-    }
-    for p in policies {
-        mta_sts_policy_free(p);
+        for slot in slots.iter_mut().flatten() {
+            finish(slot, 1_795_867_200, b"final_");
+            mta_sts_aggregator_free(slot.agg);
+        }
+        for p in policies {
+            mta_sts_policy_free(p);
+        }
     }
 }
 
@@ -1062,61 +1142,66 @@ fn add(slot: &mut Slot, f: impl Fn(*mut usize) -> mta_sts_status) {
 }
 
 fn finish(slot: &Slot, day: u64, prefix: &[u8]) {
-    let meta = mta_sts_rpt_meta {
-        organization_name: b(b"Fuzz Org"),
-        contact_info: b(b"tlsrpt@sender.example"),
-        report_id_prefix: b(prefix),
-        day,
-    };
-    let Some(list) = make(|out| mta_sts_aggregator_finish(slot.agg, &raw const meta, out)) else {
-        return;
-    };
-    let n = count(mta_sts_report_list_count, list);
-    assert!(n <= count(mta_sts_aggregator_policy_count, slot.agg));
-    let (mut successes, mut failures) = (0u128, 0u128);
-    for i in 0..=n {
-        let Some(report) = make(|out| mta_sts_report_list_get(list, i, out)) else {
-            assert_eq!(i, n);
-            continue;
+    // SAFETY: every pointer passed is NULL, a live local, or a live handle from
+    // the library that is freed once, after its last use.
+    unsafe {
+        let meta = mta_sts_rpt_meta {
+            organization_name: b(b"Fuzz Org"),
+            contact_info: b(b"tlsrpt@sender.example"),
+            report_id_prefix: b(prefix),
+            day,
         };
-        let mut info = mta_sts_rpt_report_info {
-            organization_name: empty_view(),
-            contact_info: empty_view(),
-            report_id: empty_view(),
-            start: 0,
-            end: 0,
-            policies_count: 0,
+        let Some(list) = make(|out| mta_sts_aggregator_finish(slot.agg, &raw const meta, out))
+        else {
+            return;
         };
-        assert!(ok(mta_sts_report_info(report, &raw mut info)));
-        assert_eq!(info.end - info.start, 86_399);
-        for p in 0..info.policies_count {
-            let mut pi = mta_sts_rpt_policy_info {
-                policy_type: empty_view(),
-                policy_domain: empty_view(),
-                policy_string_count: 0,
-                mx_host_count: 0,
-                total_successful_session_count: 0,
-                total_failure_session_count: 0,
-                failure_details_count: 0,
+        let n = count(mta_sts_report_list_count, list);
+        assert!(n <= count(mta_sts_aggregator_policy_count, slot.agg));
+        let (mut successes, mut failures) = (0u128, 0u128);
+        for i in 0..=n {
+            let Some(report) = make(|out| mta_sts_report_list_get(list, i, out)) else {
+                assert_eq!(i, n);
+                continue;
             };
-            assert!(ok(mta_sts_report_policy(report, p, &raw mut pi)));
-            successes += u128::from(pi.total_successful_session_count);
-            failures += u128::from(pi.total_failure_session_count);
+            let mut info = mta_sts_rpt_report_info {
+                organization_name: empty_view(),
+                contact_info: empty_view(),
+                report_id: empty_view(),
+                start: 0,
+                end: 0,
+                policies_count: 0,
+            };
+            assert!(ok(mta_sts_report_info(report, &raw mut info)));
+            assert_eq!(info.end - info.start, 86_399);
+            for p in 0..info.policies_count {
+                let mut pi = mta_sts_rpt_policy_info {
+                    policy_type: empty_view(),
+                    policy_domain: empty_view(),
+                    policy_string_count: 0,
+                    mx_host_count: 0,
+                    total_successful_session_count: 0,
+                    total_failure_session_count: 0,
+                    failure_details_count: 0,
+                };
+                assert!(ok(mta_sts_report_policy(report, p, &raw mut pi)));
+                successes += u128::from(pi.total_successful_session_count);
+                failures += u128::from(pi.total_failure_session_count);
+            }
+            if i == 0 {
+                report_checks(report);
+            }
+            mta_sts_report_free(report);
         }
-        if i == 0 {
-            report_checks(report);
+        // (Counts saturate at 2^64 - 1 per policy; self-merges can get there.)
+        if let Some(expected) = slot.sessions.filter(|(s, f)| *s < 1 << 62 && *f < 1 << 62) {
+            assert_eq!(
+                (successes, failures),
+                expected,
+                "the reports count every session"
+            );
         }
-        mta_sts_report_free(report);
+        mta_sts_report_list_free(list);
     }
-    // (Counts saturate at 2^64 - 1 per policy; self-merges can get there.)
-    if let Some(expected) = slot.sessions.filter(|(s, f)| *s < 1 << 62 && *f < 1 << 62) {
-        assert_eq!(
-            (successes, failures),
-            expected,
-            "the reports count every session"
-        );
-    }
-    mta_sts_report_list_free(list);
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -415,7 +415,8 @@ impl FetchInput {
                     ResultType::CertificateExpired,
                     ResultType::ValidationFailure,
                     ResultType::StarttlsNotSupported,
-                ][usize::from(n % 4)];
+                ][usize::from(n % 4)]
+                .clone();
                 input.other = Some(Failure::with_reason(result_type, "fuzz"));
             }
             Fetch::Transport(n) => {

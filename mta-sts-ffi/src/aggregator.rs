@@ -69,6 +69,9 @@
 //! use mta_sts::*;
 //!
 //! let text = |s: &'static str| mta_sts_bytes { data: s.as_ptr(), len: s.len() };
+//! // SAFETY: every pointer is NULL or points to a live value of its type, and each
+//! // handle is freed once, after its last use.
+//! unsafe {
 //! let mut agg = ptr::null_mut();
 //! assert_eq!(mta_sts_aggregator_new(MTA_STS_RPT_DEFAULT_MAX_FAILURE_ROWS, &mut agg), mta_sts_status::Ok);
 //! let domain = "example.org";
@@ -109,26 +112,21 @@
 //! mta_sts_report_free(report);
 //! mta_sts_report_list_free(list);
 //! mta_sts_aggregator_free(agg);
+//! }
 //! ```
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use mta_sts_core::PolicyDomain;
-use mta_sts_core::limits::MAX_UNIX_TIME_SECS;
 use tls_rpt_core::{
     Aggregator, AggregatorConfig, FailureKey, Policy, PolicyId, PolicyType, ReportMeta, ResultType,
 };
 
 use crate::boundary::{status_boundary, value_boundary};
-use crate::failure::{
-    mta_sts_failure, mta_sts_failure_reason_code, mta_sts_failure_result_type, mta_sts_result_type,
-};
+use crate::convert::{bytes_text, optional_text, policy_domain, report_time};
+use crate::failure::{mta_sts_failure, mta_sts_result_type};
 use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_out_buf, try_ref, try_slice};
-use crate::policy::{
-    mta_sts_policy, mta_sts_policy_line, mta_sts_policy_lines_count, mta_sts_policy_mx,
-    mta_sts_policy_mx_count,
-};
+use crate::policy::mta_sts_policy;
 use crate::report::mta_sts_report_list;
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_bytes, mta_sts_str};
@@ -227,49 +225,39 @@ pub struct mta_sts_rpt_meta {
     pub day: u64,
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, mta_sts_status> {
-    std::str::from_utf8(bytes).map_err(|_| mta_sts_status::InvalidUtf8)
-}
-
 /// The text of an optional member: `None` when empty.
-fn optional_text(member: mta_sts_bytes) -> Result<Option<String>, mta_sts_status> {
-    let text = utf8(try_slice(member.data, member.len)?)?;
-    Ok((!text.is_empty()).then(|| text.to_owned()))
+fn optional_member(member: mta_sts_bytes) -> Result<Option<String>, mta_sts_status> {
+    Ok(optional_text(member.data, member.len)?.map(str::to_owned))
 }
 
 fn optional_ip(member: mta_sts_bytes) -> Result<Option<IpAddr>, mta_sts_status> {
-    optional_text(member)?
+    optional_member(member)?
         .map(|t| t.parse().map_err(|_| mta_sts_status::RptInvalidIpAddress))
         .transpose()
 }
 
 /// The TLS-RPT result type of a C result-type value.
 fn result_type(value: u32) -> Result<ResultType, mta_sts_status> {
-    let c = mta_sts_result_type::from_u32(value).ok_or(mta_sts_status::RptInvalidResultType)?;
-    let name = c
-        .registry_str()
-        .to_str()
-        .map_err(|_| mta_sts_status::Unmapped)?;
-    ResultType::from_registry(name).ok_or(mta_sts_status::Unmapped)
+    mta_sts_result_type::from_u32(value)
+        .map(mta_sts_result_type::to_core)
+        .ok_or(mta_sts_status::RptInvalidResultType)
 }
 
 impl mta_sts_rpt_failure {
     fn key(&self) -> Result<FailureKey, mta_sts_status> {
         let mut key = FailureKey::new(result_type(self.result_type)?);
         key.sending_mta_ip = optional_ip(self.sending_mta_ip)?;
-        key.receiving_mx_hostname = optional_text(self.receiving_mx_hostname)?;
-        key.receiving_mx_helo = optional_text(self.receiving_mx_helo)?;
+        key.receiving_mx_hostname = optional_member(self.receiving_mx_hostname)?;
+        key.receiving_mx_helo = optional_member(self.receiving_mx_helo)?;
         key.receiving_ip = optional_ip(self.receiving_ip)?;
-        key.failure_reason_code = optional_text(self.failure_reason_code)?;
+        key.failure_reason_code = optional_member(self.failure_reason_code)?;
         Ok(key)
     }
 }
 
 /// A normalized domain argument (A-labels, lower case, no trailing dot).
 fn domain(data: *const u8, len: usize) -> Result<String, mta_sts_status> {
-    let text = utf8(try_slice(data, len)?)?;
-    let domain = PolicyDomain::new(text).map_err(|e| mta_sts_status::from(&e))?;
-    Ok(domain.as_str().to_owned())
+    Ok(policy_domain(data, len)?.as_str().to_owned())
 }
 
 /// Creates an empty aggregator that keeps at most `max_failure_rows_per_policy`
@@ -278,8 +266,14 @@ fn domain(data: *const u8, len: usize) -> Result<String, mta_sts_status> {
 ///
 /// On success writes a new handle to `*out_aggregator` (free it with
 /// `mta_sts_aggregator_free()`); on failure it is untouched.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_new(
+pub unsafe extern "C" fn mta_sts_aggregator_new(
     max_failure_rows_per_policy: usize,
     out_aggregator: *mut *mut mta_sts_aggregator,
 ) -> mta_sts_status {
@@ -295,8 +289,14 @@ pub extern "C" fn mta_sts_aggregator_new(
 }
 
 /// Frees an aggregator. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_free(aggregator: *mut mta_sts_aggregator) {
+pub unsafe extern "C" fn mta_sts_aggregator_free(aggregator: *mut mta_sts_aggregator) {
     value_boundary((), || free_handle(aggregator));
 }
 
@@ -323,8 +323,14 @@ fn add_policy(
 /// `mta_sts_aggregator_merge()` into it), not after export and import: call this
 /// again then. `policy` is only read; it may be freed afterwards. Errors:
 /// `MTA_STS_STATUS_DOMAIN_*`, `MTA_STS_STATUS_RPT_AGGREGATOR_TOO_MANY_POLICIES`, glue codes.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_add_sts_policy(
+pub unsafe extern "C" fn mta_sts_aggregator_add_sts_policy(
     aggregator: *mut mta_sts_aggregator,
     policy: *const mta_sts_policy,
     domain_name: *const u8,
@@ -332,49 +338,31 @@ pub extern "C" fn mta_sts_aggregator_add_sts_policy(
     out_index: *mut usize,
 ) -> mta_sts_status {
     add_policy(aggregator, out_index, || {
-        try_ref(policy)?;
+        let policy = try_ref(policy)?;
         let policy_domain = domain(domain_name, domain_len)?;
+        // The lines as served and the canonical `mx` patterns: what
+        // `tls_rpt_core::Policy::from_sts` uses and the policy's getters show.
         Ok(Policy {
             policy_type: PolicyType::Sts,
-            policy_string: policy_texts(policy, mta_sts_policy_lines_count, mta_sts_policy_line)?,
+            policy_string: policy.policy.lines().to_vec(),
             policy_domain,
-            mx_host: policy_texts(policy, mta_sts_policy_mx_count, mta_sts_policy_mx)?,
+            mx_host: policy.mx().to_vec(),
         })
     })
-}
-
-/// The texts of a policy list, read through the policy's own C getters (which
-/// produce exactly what `tls_rpt_core::Policy::from_sts` uses: the lines as served
-/// and the canonical `mx` patterns).
-fn policy_texts(
-    policy: *const mta_sts_policy,
-    count: extern "C" fn(*const mta_sts_policy, *mut usize) -> mta_sts_status,
-    item: extern "C" fn(*const mta_sts_policy, usize, *mut mta_sts_str) -> mta_sts_status,
-) -> Result<Vec<String>, mta_sts_status> {
-    let mut n = 0usize;
-    check(count(policy, &raw mut n))?;
-    (0..n)
-        .map(|i| {
-            let mut view = mta_sts_str::borrow("");
-            check(item(policy, i, &raw mut view))?;
-            Ok(utf8(try_slice(view.data.cast::<u8>(), view.len)?)?.to_owned())
-        })
-        .collect()
-}
-
-fn check(status: mta_sts_status) -> Result<(), mta_sts_status> {
-    match status {
-        mta_sts_status::Ok => Ok(()),
-        other => Err(other),
-    }
 }
 
 /// Registers the `no-policy-found` policy of a recipient domain (UTF-8, U-labels become
 /// A-labels): sessions to a domain with neither an MTA-STS nor a DANE policy, which
 /// still count (RFC 8460 §4.4). Writes its index to `*out_index`; see
 /// `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_add_no_policy_found(
+pub unsafe extern "C" fn mta_sts_aggregator_add_no_policy_found(
     aggregator: *mut mta_sts_aggregator,
     domain_name: *const u8,
     domain_len: usize,
@@ -390,8 +378,14 @@ pub extern "C" fn mta_sts_aggregator_add_no_policy_found(
 /// form (`"3 1 1 <hex>"`, UTF-8; `records` NULL only if `records_count` is 0), which
 /// become the `policy-string`. Writes its index to `*out_index`; see
 /// `mta_sts_aggregator_add_sts_policy()` for what the index is valid for.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_add_tlsa_policy(
+pub unsafe extern "C" fn mta_sts_aggregator_add_tlsa_policy(
     aggregator: *mut mta_sts_aggregator,
     tlsa_base_domain: *const u8,
     tlsa_base_domain_len: usize,
@@ -402,7 +396,7 @@ pub extern "C" fn mta_sts_aggregator_add_tlsa_policy(
     add_policy(aggregator, out_index, || {
         let records = try_slice(records, records_count)?
             .iter()
-            .map(|r| Ok(utf8(try_slice(r.data, r.len)?)?.to_owned()))
+            .map(|r| bytes_text(*r).map(str::to_owned))
             .collect::<Result<Vec<_>, mta_sts_status>>()?;
         let base = domain(tlsa_base_domain, tlsa_base_domain_len)?;
         Ok(Policy::tlsa(&base, records))
@@ -412,29 +406,47 @@ pub extern "C" fn mta_sts_aggregator_add_tlsa_policy(
 /// Records one successful, policy-compliant session for the policy at `index`:
 /// constant time, no allocation. `MTA_STS_STATUS_RPT_AGGREGATOR_UNKNOWN_POLICY` if
 /// this aggregator gave no such index.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_success(
+pub unsafe extern "C" fn mta_sts_aggregator_record_success(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
 ) -> mta_sts_status {
-    mta_sts_aggregator_record_successes(aggregator, index, 1)
+    status_boundary(|| record_successes(aggregator, index, 1))
 }
 
 /// Records `count` successful sessions at once (counts saturate at 2^64 - 1).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_successes(
+pub unsafe extern "C" fn mta_sts_aggregator_record_successes(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
     count: u64,
 ) -> mta_sts_status {
-    status_boundary(|| {
-        let aggregator = try_mut(aggregator)?;
-        let id = aggregator.id(index)?;
-        aggregator
-            .agg
-            .record_successes(id, count)
-            .map_err(|e| mta_sts_status::from(&e))
-    })
+    status_boundary(|| record_successes(aggregator, index, count))
+}
+
+fn record_successes(
+    aggregator: *mut mta_sts_aggregator,
+    index: usize,
+    count: u64,
+) -> Result<(), mta_sts_status> {
+    let aggregator = try_mut(aggregator)?;
+    let id = aggregator.id(index)?;
+    aggregator
+        .agg
+        .record_successes(id, count)
+        .map_err(|e| mta_sts_status::from(&e))
 }
 
 /// Records one failed session with one failure detail for the policy at `index`.
@@ -445,13 +457,19 @@ pub extern "C" fn mta_sts_aggregator_record_successes(
 /// is `MTA_STS_STATUS_INVALID_UTF8`, an address that is not IPv4/IPv6 text
 /// `MTA_STS_STATUS_RPT_INVALID_IP_ADDRESS`, an unknown result type
 /// `MTA_STS_STATUS_RPT_INVALID_RESULT_TYPE`; the counts are unchanged then.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_failure(
+pub unsafe extern "C" fn mta_sts_aggregator_record_failure(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
     failure: *const mta_sts_rpt_failure,
 ) -> mta_sts_status {
-    mta_sts_aggregator_record_failure_session(aggregator, index, failure, 1)
+    status_boundary(|| record_failure_session(aggregator, index, failure, 1))
 }
 
 /// Records one failed session that fell under several failure types at once (RFC
@@ -459,29 +477,42 @@ pub extern "C" fn mta_sts_aggregator_record_failure(
 /// The summary counts the session once, each detail's row once. Checked as
 /// `mta_sts_aggregator_record_failure()`; `failures_count` 0 is
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (a failed session has at least one detail).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_record_failure_session(
+pub unsafe extern "C" fn mta_sts_aggregator_record_failure_session(
     aggregator: *mut mta_sts_aggregator,
     index: usize,
     failures: *const mta_sts_rpt_failure,
     failures_count: usize,
 ) -> mta_sts_status {
-    status_boundary(|| {
-        let failures = try_slice(failures, failures_count)?;
-        if failures.is_empty() {
-            return Err(mta_sts_status::IndexOutOfRange);
-        }
-        let keys = failures
-            .iter()
-            .map(mta_sts_rpt_failure::key)
-            .collect::<Result<Vec<_>, _>>()?;
-        let aggregator = try_mut(aggregator)?;
-        let id = aggregator.id(index)?;
-        aggregator
-            .agg
-            .record_failure_session(id, keys)
-            .map_err(|e| mta_sts_status::from(&e))
-    })
+    status_boundary(|| record_failure_session(aggregator, index, failures, failures_count))
+}
+
+fn record_failure_session(
+    aggregator: *mut mta_sts_aggregator,
+    index: usize,
+    failures: *const mta_sts_rpt_failure,
+    failures_count: usize,
+) -> Result<(), mta_sts_status> {
+    let failures = try_slice(failures, failures_count)?;
+    if failures.is_empty() {
+        return Err(mta_sts_status::IndexOutOfRange);
+    }
+    let keys = failures
+        .iter()
+        .map(mta_sts_rpt_failure::key)
+        .collect::<Result<Vec<_>, _>>()?;
+    let aggregator = try_mut(aggregator)?;
+    let id = aggregator.id(index)?;
+    aggregator
+        .agg
+        .record_failure_session(id, keys)
+        .map_err(|e| mta_sts_status::from(&e))
 }
 
 /// Fills `*out` from a failure handle (from `mta_sts_policy_check_mx()`,
@@ -492,17 +523,23 @@ pub extern "C" fn mta_sts_aggregator_record_failure_session(
 /// The reason code is a view into `failure`: keep `failure` alive until the record
 /// call. `MTA_STS_STATUS_UNMAPPED` if the failure's result type has no
 /// `mta_sts_result_type` value; `*out` is untouched on failure.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_failure_from_failure(
+pub unsafe extern "C" fn mta_sts_rpt_failure_from_failure(
     failure: *const mta_sts_failure,
     out: *mut mta_sts_rpt_failure,
 ) -> mta_sts_status {
     status_boundary(|| {
         let out = try_out(out)?;
-        let mut result_type = mta_sts_result_type::ValidationFailure;
-        check(mta_sts_failure_result_type(failure, &raw mut result_type))?;
-        let mut reason = mta_sts_str::borrow("");
-        check(mta_sts_failure_reason_code(failure, &raw mut reason))?;
+        let failure = &try_ref(failure)?.failure;
+        let result_type =
+            mta_sts_result_type::from_core(&failure.result_type).ok_or(mta_sts_status::Unmapped)?;
+        let reason = mta_sts_str::borrow(failure.reason_code.as_deref().unwrap_or_default());
         // Views written by the library are never NULL (`mta_sts_bytes`).
         let empty = mta_sts_bytes {
             data: b"".as_ptr(),
@@ -525,8 +562,14 @@ pub extern "C" fn mta_sts_rpt_failure_from_failure(
 
 /// Writes the number of distinct policies registered (or merged or imported) to
 /// `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_policy_count(
+pub unsafe extern "C" fn mta_sts_aggregator_policy_count(
     aggregator: *const mta_sts_aggregator,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -539,8 +582,14 @@ pub extern "C" fn mta_sts_aggregator_policy_count(
 
 /// Writes to `*out_sessions` how many failed sessions of the policy at `index` lost
 /// their failure row to the row cap (they are still in the summary).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_overflow_sessions(
+pub unsafe extern "C" fn mta_sts_aggregator_overflow_sessions(
     aggregator: *const mta_sts_aggregator,
     index: usize,
     out_sessions: *mut u64,
@@ -563,8 +612,14 @@ pub extern "C" fn mta_sts_aggregator_overflow_sessions(
 /// `aggregator`'s row cap applies, so a fleet should share one cap. Indexes given by
 /// `aggregator` stay valid; indexes given by `other` mean nothing for `aggregator`
 /// (register the policies again to get theirs).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_merge(
+pub unsafe extern "C" fn mta_sts_aggregator_merge(
     aggregator: *mut mta_sts_aggregator,
     other: *const mta_sts_aggregator,
 ) -> mta_sts_status {
@@ -584,8 +639,14 @@ pub extern "C" fn mta_sts_aggregator_merge(
 /// Needed-length semantics: if `buf_len` is too small (e.g. `buf` NULL and `buf_len`
 /// 0), only `*out_len` is written, with the length needed, and the status is
 /// `MTA_STS_STATUS_BUFFER_TOO_SMALL`. The JSON is not NUL-terminated.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_export(
+pub unsafe extern "C" fn mta_sts_aggregator_export(
     aggregator: *const mta_sts_aggregator,
     buf: *mut u8,
     buf_len: usize,
@@ -608,8 +669,14 @@ pub extern "C" fn mta_sts_aggregator_export(
 /// state (unknown fields, a policy or row listed twice, more rows than the cap). On
 /// failure `*out_aggregator` is untouched. Policy indexes are not part of the state:
 /// register the policies again to get them.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_import(
+pub unsafe extern "C" fn mta_sts_aggregator_import(
     json: *const u8,
     json_len: usize,
     out_aggregator: *mut *mut mta_sts_aggregator,
@@ -637,8 +704,14 @@ pub extern "C" fn mta_sts_aggregator_import(
 ///
 /// `meta` text must be UTF-8 (`MTA_STS_STATUS_INVALID_UTF8`); `meta->day` after
 /// 9999-12-31 is `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_aggregator_finish(
+pub unsafe extern "C" fn mta_sts_aggregator_finish(
     aggregator: *const mta_sts_aggregator,
     meta: *const mta_sts_rpt_meta,
     out_reports: *mut *mut mta_sts_report_list,
@@ -647,8 +720,7 @@ pub extern "C" fn mta_sts_aggregator_finish(
         let aggregator = try_ref(aggregator)?;
         let meta = try_ref(meta)?;
         let out = try_out(out_reports)?;
-        let text =
-            |b: mta_sts_bytes| Ok::<_, mta_sts_status>(utf8(try_slice(b.data, b.len)?)?.to_owned());
+        let text = |b: mta_sts_bytes| bytes_text(b).map(str::to_owned);
         let prefix = text(meta.report_id_prefix)?;
         let core_meta = ReportMeta {
             organization_name: text(meta.organization_name)?,
@@ -664,669 +736,6 @@ pub extern "C" fn mta_sts_aggregator_finish(
 }
 
 /// The UTC day of a Unix time.
-pub(crate) fn utc_day(secs: u64) -> Result<chrono::NaiveDate, mta_sts_status> {
-    if secs > MAX_UNIX_TIME_SECS {
-        return Err(mta_sts_status::RptTimeOutOfRange);
-    }
-    let secs = i64::try_from(secs).map_err(|_| mta_sts_status::RptTimeOutOfRange)?;
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.date_naive())
-        .ok_or(mta_sts_status::RptTimeOutOfRange)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::failure::mta_sts_failure_free;
-    use crate::ffi::view_text;
-    use crate::policy::{mta_sts_policy_check_mx, mta_sts_policy_free, mta_sts_policy_parse};
-    use crate::report::{
-        mta_sts_report, mta_sts_report_free, mta_sts_report_json, mta_sts_report_list_count,
-        mta_sts_report_list_free, mta_sts_report_list_get,
-    };
-
-    const POLICY: &[u8] =
-        b"version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmax_age: 604800\r\n";
-    /// 2026-11-28T12:00:00Z.
-    const NOON: u64 = 1_795_867_200;
-
-    fn b(s: &str) -> mta_sts_bytes {
-        mta_sts_bytes {
-            data: s.as_ptr(),
-            len: s.len(),
-        }
-    }
-
-    fn new(cap: usize) -> *mut mta_sts_aggregator {
-        let mut agg = ptr::null_mut();
-        assert_eq!(
-            mta_sts_aggregator_new(cap, &raw mut agg),
-            mta_sts_status::Ok
-        );
-        agg
-    }
-
-    fn policy() -> *mut mta_sts_policy {
-        let mut p = ptr::null_mut();
-        assert_eq!(
-            mta_sts_policy_parse(POLICY.as_ptr(), POLICY.len(), &raw mut p),
-            mta_sts_status::Ok
-        );
-        p
-    }
-
-    fn add_sts(agg: *mut mta_sts_aggregator, domain: &str) -> Result<usize, mta_sts_status> {
-        let p = policy();
-        let mut index = usize::MAX;
-        let status = mta_sts_aggregator_add_sts_policy(
-            agg,
-            p,
-            domain.as_ptr(),
-            domain.len(),
-            &raw mut index,
-        );
-        mta_sts_policy_free(p);
-        match status {
-            mta_sts_status::Ok => Ok(index),
-            other => Err(other),
-        }
-    }
-
-    fn failure(result_type: mta_sts_result_type, receiving_ip: &str) -> mta_sts_rpt_failure {
-        mta_sts_rpt_failure {
-            result_type: result_type as u32,
-            sending_mta_ip: b("192.0.2.1"),
-            receiving_mx_hostname: b("mail.example.com"),
-            receiving_mx_helo: b(""),
-            receiving_ip: b(receiving_ip),
-            failure_reason_code: b(""),
-        }
-    }
-
-    fn export(agg: *const mta_sts_aggregator) -> String {
-        let mut len = 0usize;
-        assert_eq!(
-            mta_sts_aggregator_export(agg, ptr::null_mut(), 0, &raw mut len),
-            mta_sts_status::BufferTooSmall
-        );
-        let mut buf = vec![0u8; len];
-        assert_eq!(
-            mta_sts_aggregator_export(agg, buf.as_mut_ptr(), buf.len(), &raw mut len),
-            mta_sts_status::Ok
-        );
-        assert_eq!(len, buf.len());
-        String::from_utf8(buf).unwrap()
-    }
-
-    fn meta() -> mta_sts_rpt_meta {
-        mta_sts_rpt_meta {
-            organization_name: b("Sender Inc."),
-            contact_info: b("tlsrpt@mail.sender.example"),
-            report_id_prefix: b("2026-11-28_"),
-            day: NOON,
-        }
-    }
-
-    /// Finishes and returns each report's JSON.
-    fn finish(agg: *const mta_sts_aggregator) -> Vec<String> {
-        let mut list = ptr::null_mut();
-        let m = meta();
-        assert_eq!(
-            mta_sts_aggregator_finish(agg, &raw const m, &raw mut list),
-            mta_sts_status::Ok
-        );
-        let mut n = 0usize;
-        assert_eq!(
-            mta_sts_report_list_count(list, &raw mut n),
-            mta_sts_status::Ok
-        );
-        let jsons = (0..n)
-            .map(|i| {
-                let mut report: *mut mta_sts_report = ptr::null_mut();
-                assert_eq!(
-                    mta_sts_report_list_get(list, i, &raw mut report),
-                    mta_sts_status::Ok
-                );
-                let mut json = mta_sts_str::borrow("");
-                assert_eq!(
-                    mta_sts_report_json(report, &raw mut json),
-                    mta_sts_status::Ok
-                );
-                let text = view_text(json).to_owned();
-                mta_sts_report_free(report);
-                text
-            })
-            .collect();
-        let mut report = ptr::null_mut();
-        assert_eq!(
-            mta_sts_report_list_get(list, n, &raw mut report),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert!(report.is_null());
-        mta_sts_report_list_free(list);
-        jsons
-    }
-
-    #[test]
-    fn the_default_cap_is_the_cores() {
-        assert_eq!(
-            MTA_STS_RPT_DEFAULT_MAX_FAILURE_ROWS,
-            tls_rpt_core::limits::DEFAULT_MAX_FAILURE_ROWS_PER_POLICY
-        );
-    }
-
-    #[test]
-    fn rfc8460_s4_4_sessions_of_an_sts_policy_become_one_report_per_domain() {
-        let agg = new(MTA_STS_RPT_DEFAULT_MAX_FAILURE_ROWS);
-        let sts = add_sts(agg, "Example.COM.").unwrap();
-        assert_eq!(
-            add_sts(agg, "example.com"),
-            Ok(sts),
-            "same policy, same index"
-        );
-        let mut none = usize::MAX;
-        let org = "example.org";
-        assert_eq!(
-            mta_sts_aggregator_add_no_policy_found(agg, org.as_ptr(), org.len(), &raw mut none),
-            mta_sts_status::Ok
-        );
-        assert_ne!(none, sts);
-        for _ in 0..3 {
-            assert_eq!(
-                mta_sts_aggregator_record_success(agg, sts),
-                mta_sts_status::Ok
-            );
-        }
-        assert_eq!(
-            mta_sts_aggregator_record_successes(agg, none, 5),
-            mta_sts_status::Ok
-        );
-
-        // The failure handle of the MX decision gives the result type and reason code.
-        let p = policy();
-        let host = "mx.attacker.example";
-        let mut f = ptr::null_mut();
-        assert_eq!(
-            mta_sts_policy_check_mx(p, host.as_ptr(), host.len(), &raw mut f),
-            mta_sts_status::Ok
-        );
-        let mut row = failure(mta_sts_result_type::StarttlsNotSupported, "");
-        assert_eq!(
-            mta_sts_rpt_failure_from_failure(f, &raw mut row),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            row.result_type,
-            mta_sts_result_type::ValidationFailure as u32
-        );
-        assert_eq!(row.sending_mta_ip.len, 0);
-        assert!(!row.sending_mta_ip.data.is_null());
-        row.receiving_mx_hostname = b(host);
-        row.receiving_ip = b("2001:DB8::7");
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, sts, &raw const row),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, sts, &raw const row),
-            mta_sts_status::Ok
-        );
-        mta_sts_failure_free(f);
-        mta_sts_policy_free(p);
-
-        let mut count = 0usize;
-        assert_eq!(
-            mta_sts_aggregator_policy_count(agg, &raw mut count),
-            mta_sts_status::Ok
-        );
-        assert_eq!(count, 2);
-        let reports = finish(agg);
-        assert_eq!(reports.len(), 2);
-        let com = &reports[0];
-        assert!(
-            com.contains(r#""report-id":"2026-11-28_example.com""#),
-            "{com}"
-        );
-        assert!(
-            com.contains(
-                r#""start-datetime":"2026-11-28T00:00:00Z","end-datetime":"2026-11-28T23:59:59Z""#
-            ),
-            "{com}"
-        );
-        assert!(com.contains(r#""policy-domain":"example.com""#), "{com}");
-        assert!(com.contains(r#""mx-host":["mail.example.com"]"#), "{com}");
-        assert!(
-            com.contains(r#""total-successful-session-count":3,"total-failure-session-count":2"#),
-            "{com}"
-        );
-        assert!(
-            com.contains(r#""receiving-ip":"2001:db8::7""#),
-            "RFC 5952 form: {com}"
-        );
-        assert!(
-            com.contains(r#""failure-reason-code":"mtasts-policy-mx-mismatch""#),
-            "{com}"
-        );
-        assert!(com.contains(r#""failed-session-count":2"#), "{com}");
-        let org_report = &reports[1];
-        assert!(
-            org_report.contains(r#""policy-type":"no-policy-found""#),
-            "{org_report}"
-        );
-        assert!(
-            org_report.contains(r#""total-successful-session-count":5"#),
-            "{org_report}"
-        );
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn rfc8460_s4_4_sts_policy_is_the_cores_from_sts_descriptor() {
-        // CRLF, a trailing dot and upper case: the served lines stay, mx-host is canonical.
-        let body =
-            b"version: STSv1\r\nmode: testing\r\nmx: MAIL.example.com.\r\nmax_age: 86400\r\n";
-        let mut p = ptr::null_mut();
-        assert_eq!(
-            mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut p),
-            mta_sts_status::Ok
-        );
-        let agg = new(10);
-        let mut index = usize::MAX;
-        let d = "example.com";
-        assert_eq!(
-            mta_sts_aggregator_add_sts_policy(agg, p, d.as_ptr(), d.len(), &raw mut index),
-            mta_sts_status::Ok
-        );
-        mta_sts_policy_free(p);
-        let mut core = Aggregator::new(AggregatorConfig::with_max_failure_rows_per_policy(10));
-        let core_policy = mta_sts_core::Policy::parse(body).unwrap();
-        core.policy_id(&Policy::from_sts(&core_policy, "example.com"))
-            .unwrap();
-        assert_eq!(export(agg), serde_json::to_string(&core).unwrap());
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn rfc8460_s4_4_tlsa_policy_keeps_its_records_as_policy_string() {
-        let agg = new(10);
-        let records = [b("3 1 1 0123abcd"), b("3 1 1 4567ef00")];
-        let base = "MX1.example.net";
-        let mut index = usize::MAX;
-        assert_eq!(
-            mta_sts_aggregator_add_tlsa_policy(
-                agg,
-                base.as_ptr(),
-                base.len(),
-                records.as_ptr(),
-                2,
-                &raw mut index
-            ),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_aggregator_record_success(agg, index),
-            mta_sts_status::Ok
-        );
-        let json = &finish(agg)[0];
-        assert!(
-            json.contains(r#""policy-type":"tlsa","policy-string":["3 1 1 0123abcd","3 1 1 4567ef00"],"policy-domain":"mx1.example.net""#),
-            "{json}"
-        );
-        let bad = [mta_sts_bytes {
-            data: b"\xff".as_ptr(),
-            len: 1,
-        }];
-        assert_eq!(
-            mta_sts_aggregator_add_tlsa_policy(
-                agg,
-                base.as_ptr(),
-                base.len(),
-                bad.as_ptr(),
-                1,
-                &raw mut index
-            ),
-            mta_sts_status::InvalidUtf8
-        );
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn state_round_trips_through_export_and_import() {
-        let agg = new(5);
-        let sts = add_sts(agg, "example.com").unwrap();
-        assert_eq!(
-            mta_sts_aggregator_record_successes(agg, sts, 7),
-            mta_sts_status::Ok
-        );
-        let row = failure(mta_sts_result_type::CertificateExpired, "198.51.100.7");
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, sts, &raw const row),
-            mta_sts_status::Ok
-        );
-        let state = export(agg);
-
-        let mut restored = ptr::null_mut();
-        assert_eq!(
-            mta_sts_aggregator_import(state.as_ptr(), state.len(), &raw mut restored),
-            mta_sts_status::Ok
-        );
-        assert_eq!(export(restored), state);
-        assert_eq!(finish(restored), finish(agg));
-        // Indexes are not in the state: registering again gives the restored policy's.
-        let again = add_sts(restored, "example.com").unwrap();
-        assert_eq!(
-            mta_sts_aggregator_record_success(restored, again),
-            mta_sts_status::Ok
-        );
-        assert!(
-            export(restored).contains(r#""successes":8"#),
-            "{}",
-            export(restored)
-        );
-        mta_sts_aggregator_free(restored);
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn a_too_small_export_buffer_gets_only_the_needed_length() {
-        let agg = new(5);
-        add_sts(agg, "example.com").unwrap();
-        let needed = export(agg).len();
-        let mut buf = vec![0xAAu8; needed - 1];
-        let mut len = 0usize;
-        assert_eq!(
-            mta_sts_aggregator_export(agg, buf.as_mut_ptr(), buf.len(), &raw mut len),
-            mta_sts_status::BufferTooSmall
-        );
-        assert_eq!(len, needed);
-        assert!(buf.iter().all(|b| *b == 0xAA));
-        assert_eq!(
-            mta_sts_aggregator_export(agg, ptr::null_mut(), 1, &raw mut len),
-            mta_sts_status::NullParameter
-        );
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn a_bad_state_is_refused_and_leaves_the_output_alone() {
-        let sentinel = ptr::dangling_mut::<mta_sts_aggregator>();
-        let cases: [(&[u8], mta_sts_status); 4] = [
-            (b"{", mta_sts_status::RptAggregatorStateJsonSyntax),
-            (b"not json", mta_sts_status::RptAggregatorStateJsonSyntax),
-            (b"{\"config\":1}", mta_sts_status::RptAggregatorStateInvalid),
-            (
-                br#"{"config":{"max-failure-rows-per-policy":0},"policies":[{"policy":{"policy-type":"sts","policy-string":[],"policy-domain":"a","mx-host":[]},"successes":1,"failures":1,"overflow-sessions":0,"rows":[{"key":{"result-type":"certificate-expired"},"sessions":1}]}]}"#,
-                mta_sts_status::RptAggregatorStateInvalid,
-            ),
-        ];
-        for (json, status) in cases {
-            let mut out = sentinel;
-            assert_eq!(
-                mta_sts_aggregator_import(json.as_ptr(), json.len(), &raw mut out),
-                status
-            );
-            assert_eq!(out, sentinel);
-        }
-    }
-
-    #[test]
-    fn merge_adds_counts_in_any_order_and_may_merge_a_handle_into_itself() {
-        let (a, b_) = (new(10), new(10));
-        let ia = add_sts(a, "example.com").unwrap();
-        let ib = add_sts(b_, "example.net").unwrap();
-        assert_eq!(
-            mta_sts_aggregator_record_successes(a, ia, 2),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_aggregator_record_successes(b_, ib, 3),
-            mta_sts_status::Ok
-        );
-        let (a2, b2) = (new(10), new(10));
-        assert_eq!(mta_sts_aggregator_merge(a2, a), mta_sts_status::Ok);
-        assert_eq!(mta_sts_aggregator_merge(a2, b_), mta_sts_status::Ok);
-        assert_eq!(mta_sts_aggregator_merge(b2, b_), mta_sts_status::Ok);
-        assert_eq!(mta_sts_aggregator_merge(b2, a), mta_sts_status::Ok);
-        assert_eq!(export(a2), export(b2));
-        assert_eq!(mta_sts_aggregator_merge(a, a), mta_sts_status::Ok);
-        assert!(export(a).contains(r#""successes":4"#), "{}", export(a));
-        // `a`'s index is still valid after the merge.
-        assert_eq!(mta_sts_aggregator_record_success(a, ia), mta_sts_status::Ok);
-        assert_eq!(
-            mta_sts_aggregator_merge(a, ptr::null()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_aggregator_merge(ptr::null_mut(), a),
-            mta_sts_status::NullParameter
-        );
-        for h in [a, b_, a2, b2] {
-            mta_sts_aggregator_free(h);
-        }
-    }
-
-    #[test]
-    fn rfc8460_s4_4_rows_past_the_cap_still_count_as_failed_sessions() {
-        let agg = new(1);
-        let i = add_sts(agg, "example.com").unwrap();
-        for ip in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
-            let row = failure(mta_sts_result_type::CertificateExpired, ip);
-            assert_eq!(
-                mta_sts_aggregator_record_failure(agg, i, &raw const row),
-                mta_sts_status::Ok
-            );
-        }
-        let mut overflow = 0u64;
-        assert_eq!(
-            mta_sts_aggregator_overflow_sessions(agg, i, &raw mut overflow),
-            mta_sts_status::Ok
-        );
-        assert_eq!(overflow, 2);
-        assert!(finish(agg)[0].contains(r#""total-failure-session-count":3"#));
-        assert_eq!(
-            mta_sts_aggregator_overflow_sessions(agg, i + 1, &raw mut overflow),
-            mta_sts_status::RptAggregatorUnknownPolicy
-        );
-        assert_eq!(overflow, 2);
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn rfc8460_s4_3_a_session_under_several_failure_types_counts_once() {
-        let agg = new(10);
-        let i = add_sts(agg, "example.com").unwrap();
-        let rows = [
-            failure(mta_sts_result_type::CertificateExpired, "198.51.100.1"),
-            failure(mta_sts_result_type::CertificateHostMismatch, "198.51.100.1"),
-        ];
-        assert_eq!(
-            mta_sts_aggregator_record_failure_session(agg, i, rows.as_ptr(), 2),
-            mta_sts_status::Ok
-        );
-        let json = &finish(agg)[0];
-        assert!(
-            json.contains(r#""total-failure-session-count":1"#),
-            "{json}"
-        );
-        assert_eq!(
-            json.matches(r#""failed-session-count":1"#).count(),
-            2,
-            "{json}"
-        );
-        assert_eq!(
-            mta_sts_aggregator_record_failure_session(agg, i, rows.as_ptr(), 0),
-            mta_sts_status::IndexOutOfRange
-        );
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn invalid_failure_members_are_refused_before_anything_is_recorded() {
-        let agg = new(10);
-        let i = add_sts(agg, "example.com").unwrap();
-        let before = export(agg);
-        let mut bad_ip = failure(mta_sts_result_type::CertificateExpired, "198.51.100.300");
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, i, &raw const bad_ip),
-            mta_sts_status::RptInvalidIpAddress
-        );
-        bad_ip.receiving_ip = b("198.51.100.1");
-        bad_ip.sending_mta_ip = b("mail.example");
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, i, &raw const bad_ip),
-            mta_sts_status::RptInvalidIpAddress
-        );
-        let mut bad_type = failure(mta_sts_result_type::CertificateExpired, "198.51.100.1");
-        for value in [0, 12, u32::MAX] {
-            bad_type.result_type = value;
-            assert_eq!(
-                mta_sts_aggregator_record_failure(agg, i, &raw const bad_type),
-                mta_sts_status::RptInvalidResultType
-            );
-        }
-        let mut bad_text = failure(mta_sts_result_type::CertificateExpired, "198.51.100.1");
-        bad_text.receiving_mx_helo = mta_sts_bytes {
-            data: b"\xc3".as_ptr(),
-            len: 1,
-        };
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, i, &raw const bad_text),
-            mta_sts_status::InvalidUtf8
-        );
-        bad_text.receiving_mx_helo = mta_sts_bytes {
-            data: ptr::null(),
-            len: 4,
-        };
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, i, &raw const bad_text),
-            mta_sts_status::NullParameter
-        );
-        let good = failure(mta_sts_result_type::CertificateExpired, "198.51.100.1");
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, i + 1, &raw const good),
-            mta_sts_status::RptAggregatorUnknownPolicy
-        );
-        assert_eq!(
-            mta_sts_aggregator_record_success(agg, i + 1),
-            mta_sts_status::RptAggregatorUnknownPolicy
-        );
-        assert_eq!(
-            mta_sts_aggregator_record_failure(agg, i, ptr::null()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(export(agg), before);
-        mta_sts_aggregator_free(agg);
-    }
-
-    #[test]
-    fn rfc8461_s3_4_bad_domains_and_null_arguments_are_statuses() {
-        let agg = new(10);
-        assert_eq!(
-            add_sts(agg, "[192.0.2.1]"),
-            Err(mta_sts_status::DomainAddressLiteral)
-        );
-        assert_eq!(add_sts(agg, ""), Err(mta_sts_status::DomainEmpty));
-        assert_eq!(
-            add_sts(agg, "a..b"),
-            Err(mta_sts_status::DomainInvalidLabel)
-        );
-        let bad = b"ex\xffample.com";
-        let mut index = 9usize;
-        assert_eq!(
-            mta_sts_aggregator_add_no_policy_found(agg, bad.as_ptr(), bad.len(), &raw mut index),
-            mta_sts_status::InvalidUtf8
-        );
-        let p = policy();
-        let d = "example.com";
-        assert_eq!(
-            mta_sts_aggregator_add_sts_policy(
-                agg,
-                ptr::null(),
-                d.as_ptr(),
-                d.len(),
-                &raw mut index
-            ),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_aggregator_add_sts_policy(
-                ptr::null_mut(),
-                p,
-                d.as_ptr(),
-                d.len(),
-                &raw mut index
-            ),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_aggregator_add_sts_policy(agg, p, d.as_ptr(), d.len(), ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(index, 9);
-        let mut count = 9usize;
-        assert_eq!(
-            mta_sts_aggregator_policy_count(agg, &raw mut count),
-            mta_sts_status::Ok
-        );
-        assert_eq!(count, 0, "failed calls registered nothing");
-        assert_eq!(
-            mta_sts_aggregator_new(1, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        let mut row = failure(mta_sts_result_type::CertificateExpired, "");
-        assert_eq!(
-            mta_sts_rpt_failure_from_failure(ptr::null(), &raw mut row),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            row.result_type,
-            mta_sts_result_type::CertificateExpired as u32
-        );
-        mta_sts_policy_free(p);
-        mta_sts_aggregator_free(agg);
-        mta_sts_aggregator_free(ptr::null_mut());
-    }
-
-    #[test]
-    fn rfc8460_s4_1_finish_checks_meta_and_leaves_the_output_alone() {
-        let agg = new(10);
-        add_sts(agg, "example.com").unwrap();
-        let sentinel = ptr::dangling_mut::<mta_sts_report_list>();
-        let mut list = sentinel;
-        let mut m = meta();
-        m.day = u64::MAX;
-        assert_eq!(
-            mta_sts_aggregator_finish(agg, &raw const m, &raw mut list),
-            mta_sts_status::RptTimeOutOfRange
-        );
-        m = meta();
-        m.organization_name = mta_sts_bytes {
-            data: b"\x80".as_ptr(),
-            len: 1,
-        };
-        assert_eq!(
-            mta_sts_aggregator_finish(agg, &raw const m, &raw mut list),
-            mta_sts_status::InvalidUtf8
-        );
-        assert_eq!(
-            mta_sts_aggregator_finish(agg, ptr::null(), &raw mut list),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(list, sentinel);
-        // The last second of 9999 is still a day a report can cover.
-        m = meta();
-        m.day = MAX_UNIX_TIME_SECS;
-        assert_eq!(
-            mta_sts_aggregator_finish(agg, &raw const m, &raw mut list),
-            mta_sts_status::Ok
-        );
-        mta_sts_report_list_free(list);
-        // An empty aggregator gives an empty list.
-        let empty = new(10);
-        assert!(finish(empty).is_empty());
-        mta_sts_aggregator_free(empty);
-        mta_sts_aggregator_free(agg);
-    }
+fn utc_day(secs: u64) -> Result<chrono::NaiveDate, mta_sts_status> {
+    report_time(secs).map(|t| t.date_naive())
 }

@@ -1,12 +1,10 @@
 //! Cache entries for persistence: build, export to JSON and import from JSON
 //! (RFC 8461 §3.3, §5.1, §10.2: a cached policy is what defeats a DNS downgrade).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use mta_sts_core::limits::MAX_UNIX_TIME_SECS;
-use mta_sts_core::{CachedPolicy, PolicyDomain};
+use mta_sts_core::CachedPolicy;
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::{clock, policy_domain, text, unix_secs, unix_time};
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::policy::mta_sts_policy;
 use crate::status::mta_sts_status;
@@ -33,20 +31,6 @@ impl mta_sts_cache_entry {
     }
 }
 
-/// Unix seconds as a `SystemTime`; out of range is `CacheTimeOutOfRange`.
-fn unix_time(secs: u64) -> Result<SystemTime, mta_sts_status> {
-    if secs > MAX_UNIX_TIME_SECS {
-        return Err(mta_sts_status::CacheTimeOutOfRange);
-    }
-    UNIX_EPOCH
-        .checked_add(Duration::from_secs(secs))
-        .ok_or(mta_sts_status::CacheTimeOutOfRange)
-}
-
-fn unix_secs(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 /// Builds a cache entry from a policy body as served, fetched for TXT record id `id`
 /// at `fetched_at` (Unix seconds). Use it to preload policies (first-contact
 /// protection) or to rebuild entries from your own storage.
@@ -57,8 +41,14 @@ fn unix_secs(time: SystemTime) -> u64 {
 /// handle to `*out_entry` (free it with `mta_sts_cache_entry_free()`). On failure
 /// `*out_entry` is untouched and the status is a `MTA_STS_STATUS_DOMAIN_*`,
 /// `MTA_STS_STATUS_CACHE_*` or `MTA_STS_STATUS_POLICY_*` code, or a glue code.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_new(
+pub unsafe extern "C" fn mta_sts_cache_entry_new(
     domain: *const u8,
     domain_len: usize,
     id: *const u8,
@@ -69,13 +59,13 @@ pub extern "C" fn mta_sts_cache_entry_new(
     out_entry: *mut *mut mta_sts_cache_entry,
 ) -> mta_sts_status {
     status_boundary(|| {
-        let domain = utf8(try_slice(domain, domain_len)?)?;
-        let id = utf8(try_slice(id, id_len)?)?;
-        let text = utf8(try_slice(policy, policy_len)?)?;
+        text(domain, domain_len)?;
+        let id = text(id, id_len)?;
+        let body = text(policy, policy_len)?;
         let out = try_out(out_entry)?;
-        let fetched_at = unix_time(fetched_at)?;
-        let domain = PolicyDomain::new(domain).map_err(|e| mta_sts_status::from(&e))?;
-        let entry = CachedPolicy::from_parts(domain, id, text, fetched_at)
+        let fetched_at = unix_time(fetched_at, mta_sts_status::CacheTimeOutOfRange)?;
+        let domain = policy_domain(domain, domain_len)?;
+        let entry = CachedPolicy::from_parts(domain, id, body, fetched_at)
             .map_err(|e| mta_sts_status::from(&e))?;
         out.write(into_handle(mta_sts_cache_entry::new(entry)?));
         Ok(())
@@ -92,8 +82,14 @@ pub extern "C" fn mta_sts_cache_entry_new(
 /// status is `MTA_STS_STATUS_CACHE_JSON_SYNTAX` (not JSON) or
 /// `MTA_STS_STATUS_CACHE_RECORD_INVALID` (JSON, but not a valid record). An entry
 /// that is valid but expired is imported: check `mta_sts_cache_entry_is_valid()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_from_json(
+pub unsafe extern "C" fn mta_sts_cache_entry_from_json(
     json: *const u8,
     json_len: usize,
     out_entry: *mut *mut mta_sts_cache_entry,
@@ -118,8 +114,14 @@ pub extern "C" fn mta_sts_cache_entry_from_json(
 /// Store it keyed by the domain; `mta_sts_cache_entry_from_json()` reads it back.
 ///
 /// The view is valid until `entry` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_json(
+pub unsafe extern "C" fn mta_sts_cache_entry_json(
     entry: *const mta_sts_cache_entry,
     out_json: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -132,8 +134,14 @@ pub extern "C" fn mta_sts_cache_entry_json(
 
 /// Writes the Policy Domain (lowercase A-labels, no trailing dot) to `*out_domain`.
 /// The view is valid until `entry` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_domain(
+pub unsafe extern "C" fn mta_sts_cache_entry_domain(
     entry: *const mta_sts_cache_entry,
     out_domain: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -147,8 +155,14 @@ pub extern "C" fn mta_sts_cache_entry_domain(
 /// Writes the TXT record id the policy was fetched for to `*out_id`; a different id in
 /// DNS means the policy must be fetched again (RFC 8461 §3.3). The view is valid until
 /// `entry` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_id(
+pub unsafe extern "C" fn mta_sts_cache_entry_id(
     entry: *const mta_sts_cache_entry,
     out_id: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -161,8 +175,14 @@ pub extern "C" fn mta_sts_cache_entry_id(
 
 /// Writes the fetch time and the expiry time (`fetched_at + max_age`), both in Unix
 /// seconds, to `*out_fetched_at` and `*out_expires_at`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_times(
+pub unsafe extern "C" fn mta_sts_cache_entry_times(
     entry: *const mta_sts_cache_entry,
     out_fetched_at: *mut u64,
     out_expires_at: *mut u64,
@@ -180,8 +200,14 @@ pub extern "C" fn mta_sts_cache_entry_times(
 /// Writes to `*out_valid` whether the entry is still valid at `now` (Unix seconds,
 /// the caller's clock): `now < fetched_at + max_age` (RFC 8461 §5.1). A valid cached
 /// policy stays in force when discovery fails.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_is_valid(
+pub unsafe extern "C" fn mta_sts_cache_entry_is_valid(
     entry: *const mta_sts_cache_entry,
     now: u64,
     out_valid: *mut bool,
@@ -189,16 +215,21 @@ pub extern "C" fn mta_sts_cache_entry_is_valid(
     status_boundary(|| {
         let entry = try_ref(entry)?;
         let out = try_out(out_valid)?;
-        let now = unix_time(now.min(MAX_UNIX_TIME_SECS))?;
-        out.write(entry.entry.is_valid(now));
+        out.write(entry.entry.is_valid(clock(now)));
         Ok(())
     })
 }
 
 /// Writes a new handle to the entry's policy to `*out_policy`; free it with
 /// `mta_sts_policy_free()` (it does not depend on `entry`, which may be freed first).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_policy(
+pub unsafe extern "C" fn mta_sts_cache_entry_policy(
     entry: *const mta_sts_cache_entry,
     out_policy: *mut *mut mta_sts_policy,
 ) -> mta_sts_status {
@@ -213,211 +244,13 @@ pub extern "C" fn mta_sts_cache_entry_policy(
 }
 
 /// Frees a cache entry. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_cache_entry_free(entry: *mut mta_sts_cache_entry) {
+pub unsafe extern "C" fn mta_sts_cache_entry_free(entry: *mut mta_sts_cache_entry) {
     value_boundary((), || free_handle(entry));
-}
-
-fn utf8(bytes: &[u8]) -> Result<&str, mta_sts_status> {
-    std::str::from_utf8(bytes).map_err(|_| mta_sts_status::InvalidUtf8)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::ffi::view_text;
-    use crate::policy::{mta_sts_policy_free, mta_sts_policy_mx, mta_sts_policy_mx_count};
-
-    const POLICY: &str = "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
-    const FETCHED_AT: u64 = 1_700_000_000;
-
-    fn new_entry(
-        domain: &str,
-        id: &str,
-        policy: &str,
-        at: u64,
-    ) -> Result<*mut mta_sts_cache_entry, mta_sts_status> {
-        let mut out = ptr::null_mut();
-        match mta_sts_cache_entry_new(
-            domain.as_ptr(),
-            domain.len(),
-            id.as_ptr(),
-            id.len(),
-            policy.as_ptr(),
-            policy.len(),
-            at,
-            &raw mut out,
-        ) {
-            mta_sts_status::Ok => Ok(out),
-            status => Err(status),
-        }
-    }
-
-    fn from_json(json: &[u8]) -> Result<*mut mta_sts_cache_entry, mta_sts_status> {
-        let mut out = ptr::null_mut();
-        match mta_sts_cache_entry_from_json(json.as_ptr(), json.len(), &raw mut out) {
-            mta_sts_status::Ok => Ok(out),
-            status => Err(status),
-        }
-    }
-
-    fn json(entry: *const mta_sts_cache_entry) -> String {
-        let mut view = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_cache_entry_json(entry, &raw mut view),
-            mta_sts_status::Ok
-        );
-        view_text(view).to_owned()
-    }
-
-    #[test]
-    fn rfc8461_s5_1_entry_round_trips_through_json() {
-        let entry = new_entry("Example.COM.", "20240101", POLICY, FETCHED_AT).unwrap();
-        let text = json(entry);
-        assert_eq!(
-            text,
-            format!(
-                "{{\"format\":1,\"domain\":\"example.com\",\"id\":\"20240101\",\"fetched_at\":{FETCHED_AT},\
-                 \"expires_at\":{},\"policy\":{}}}",
-                FETCHED_AT + 86_400,
-                serde_json::to_string(POLICY).unwrap()
-            )
-        );
-        let back = from_json(text.as_bytes()).unwrap();
-        assert_eq!(json(back), text);
-        let mut view = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_cache_entry_domain(back, &raw mut view),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(view), "example.com");
-        assert_eq!(
-            mta_sts_cache_entry_id(back, &raw mut view),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(view), "20240101");
-        let (mut fetched, mut expires) = (0, 0);
-        assert_eq!(
-            mta_sts_cache_entry_times(back, &raw mut fetched, &raw mut expires),
-            mta_sts_status::Ok
-        );
-        assert_eq!((fetched, expires), (FETCHED_AT, FETCHED_AT + 86_400));
-        mta_sts_cache_entry_free(entry);
-        mta_sts_cache_entry_free(back);
-        mta_sts_cache_entry_free(ptr::null_mut());
-    }
-
-    #[test]
-    fn rfc8461_s5_1_valid_until_fetched_at_plus_max_age() {
-        let entry = new_entry("example.com", "1", POLICY, FETCHED_AT).unwrap();
-        for (now, expected) in [
-            (FETCHED_AT, true),
-            (FETCHED_AT + 86_399, true),
-            (FETCHED_AT + 86_400, false),
-            (u64::MAX, false),
-        ] {
-            let mut valid = !expected;
-            assert_eq!(
-                mta_sts_cache_entry_is_valid(entry, now, &raw mut valid),
-                mta_sts_status::Ok
-            );
-            assert_eq!(valid, expected, "{now}");
-        }
-        mta_sts_cache_entry_free(entry);
-    }
-
-    #[test]
-    fn the_policy_handle_outlives_its_entry() {
-        let entry = new_entry("example.com", "1", POLICY, FETCHED_AT).unwrap();
-        let mut policy = ptr::null_mut();
-        assert_eq!(
-            mta_sts_cache_entry_policy(entry, &raw mut policy),
-            mta_sts_status::Ok
-        );
-        mta_sts_cache_entry_free(entry);
-        let mut n = 0;
-        assert_eq!(
-            mta_sts_policy_mx_count(policy, &raw mut n),
-            mta_sts_status::Ok
-        );
-        let mut view = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_policy_mx(policy, 0, &raw mut view),
-            mta_sts_status::Ok
-        );
-        assert_eq!((n, view_text(view)), (1, "mail.example.com"));
-        mta_sts_policy_free(policy);
-    }
-
-    #[test]
-    fn rfc8461_s3_4_bad_parts_are_typed_statuses() {
-        assert_eq!(
-            new_entry("[192.0.2.1]", "1", POLICY, 0).err(),
-            Some(mta_sts_status::DomainAddressLiteral)
-        );
-        assert_eq!(
-            new_entry("", "1", POLICY, 0).err(),
-            Some(mta_sts_status::DomainEmpty)
-        );
-        assert_eq!(
-            new_entry("example.com", "no-dash", POLICY, 0).err(),
-            Some(mta_sts_status::CacheInvalidId)
-        );
-        assert_eq!(
-            new_entry("example.com", "1", "mode: enforce\n", 0).err(),
-            Some(mta_sts_status::PolicyMissingField)
-        );
-        assert_eq!(
-            new_entry("example.com", "1", POLICY, MAX_UNIX_TIME_SECS + 1).err(),
-            Some(mta_sts_status::CacheTimeOutOfRange)
-        );
-    }
-
-    #[test]
-    fn tampered_or_broken_json_is_refused_and_leaves_the_output_alone() {
-        let good = format!(
-            "{{\"format\":1,\"domain\":\"example.com\",\"id\":\"1\",\"fetched_at\":0,\
-             \"expires_at\":86400,\"policy\":{}}}",
-            serde_json::to_string(POLICY).unwrap()
-        );
-        assert!(
-            from_json(good.as_bytes())
-                .map(|e| mta_sts_cache_entry_free(e))
-                .is_ok()
-        );
-        for (json, status) in [
-            (
-                good.replace("86400,", "86401,"),
-                mta_sts_status::CacheRecordInvalid,
-            ),
-            (
-                good.replace("\"format\":1", "\"format\":2"),
-                mta_sts_status::CacheRecordInvalid,
-            ),
-            (
-                good.replace("example.com", "Example.com"),
-                mta_sts_status::CacheRecordInvalid,
-            ),
-            (
-                good.replace("\"id\"", "\"extra\":0,\"id\""),
-                mta_sts_status::CacheRecordInvalid,
-            ),
-            (
-                good[..good.len() - 1].to_owned(),
-                mta_sts_status::CacheJsonSyntax,
-            ),
-            ("not json".to_owned(), mta_sts_status::CacheJsonSyntax),
-        ] {
-            let sentinel = ptr::dangling_mut::<mta_sts_cache_entry>();
-            let mut out = sentinel;
-            assert_eq!(
-                mta_sts_cache_entry_from_json(json.as_ptr(), json.len(), &raw mut out),
-                status,
-                "{json}"
-            );
-            assert_eq!(out, sentinel);
-        }
-    }
 }

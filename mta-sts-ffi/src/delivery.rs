@@ -8,11 +8,12 @@ use mta_sts_core::{
 };
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::text;
 use crate::failure::{mta_sts_failure, mta_sts_result_type};
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice, utf8};
 use crate::policy::mta_sts_policy;
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_bytes, mta_sts_str};
+use crate::view::{item, mta_sts_bytes, mta_sts_str};
 
 /// What MTA-STS requires of a delivery.
 #[repr(u32)]
@@ -101,10 +102,7 @@ pub struct mta_sts_delivery_plan {
 impl mta_sts_delivery_plan {
     /// The candidate at `index`, planned alone: the core decides per host.
     fn candidate(&self, index: usize) -> Result<Candidate<'_>, mta_sts_status> {
-        let host = self
-            .hosts
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let host = item(&self.hosts, index)?;
         DeliveryPlan::new(self.policy.as_ref(), [host.as_str()])
             .candidates()
             .first()
@@ -122,8 +120,14 @@ impl mta_sts_delivery_plan {
 /// `mta_sts_delivery_plan_free()`); on failure it is untouched. Every pointer is
 /// checked before any is read; a host that is not UTF-8 gives
 /// `MTA_STS_STATUS_INVALID_UTF8`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_new(
+pub unsafe extern "C" fn mta_sts_delivery_plan_new(
     policy: *const mta_sts_policy,
     hosts: *const mta_sts_bytes,
     hosts_count: usize,
@@ -167,8 +171,14 @@ pub extern "C" fn mta_sts_delivery_plan_new(
 }
 
 /// Writes what MTA-STS requires of this delivery to `*out_enforcement`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_enforcement(
+pub unsafe extern "C" fn mta_sts_delivery_plan_enforcement(
     plan: *const mta_sts_delivery_plan,
     out_enforcement: *mut mta_sts_enforcement,
 ) -> mta_sts_status {
@@ -185,8 +195,14 @@ pub extern "C" fn mta_sts_delivery_plan_enforcement(
 }
 
 /// Writes the number of candidates (the number of hosts given) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_count(
+pub unsafe extern "C" fn mta_sts_delivery_plan_count(
     plan: *const mta_sts_delivery_plan,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -201,8 +217,14 @@ pub extern "C" fn mta_sts_delivery_plan_count(
 /// view is valid until `plan` is freed. An `index` not below
 /// `mta_sts_delivery_plan_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` (so do
 /// the other per-candidate functions).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_host(
+pub unsafe extern "C" fn mta_sts_delivery_plan_host(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     out_host: *mut mta_sts_str,
@@ -210,10 +232,7 @@ pub extern "C" fn mta_sts_delivery_plan_host(
     status_boundary(|| {
         let plan = try_ref(plan)?;
         let out = try_out(out_host)?;
-        let host = plan
-            .hosts
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let host = item(&plan.hosts, index)?;
         out.write(mta_sts_str::borrow(host));
         Ok(())
     })
@@ -222,8 +241,14 @@ pub extern "C" fn mta_sts_delivery_plan_host(
 /// Writes the first policy `mx` pattern candidate `index` matches (canonical form,
 /// RFC 8461 §4.1) to `*out_pattern`: an empty view when it matches none or no policy
 /// applies. The view is valid until `plan` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_matched_pattern(
+pub unsafe extern "C" fn mta_sts_delivery_plan_matched_pattern(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     out_pattern: *mut mta_sts_str,
@@ -231,10 +256,7 @@ pub extern "C" fn mta_sts_delivery_plan_matched_pattern(
     status_boundary(|| {
         let plan = try_ref(plan)?;
         let out = try_out(out_pattern)?;
-        let pattern = plan
-            .patterns
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let pattern = item(&plan.patterns, index)?;
         out.write(mta_sts_str::borrow(pattern.as_deref().unwrap_or_default()));
         Ok(())
     })
@@ -246,8 +268,14 @@ pub extern "C" fn mta_sts_delivery_plan_matched_pattern(
 /// `mtasts-policy-mx-mismatch`, docs/CONFORMANCE.md#d16). Report that failure, free it with
 /// `mta_sts_failure_free()`, and go on with the next candidate. An MTA that applies DANE
 /// to this host connects anyway and lets the verdict decide.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_skip_before_connect(
+pub unsafe extern "C" fn mta_sts_delivery_plan_skip_before_connect(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     out_failure: *mut *mut mta_sts_failure,
@@ -280,9 +308,15 @@ pub extern "C" fn mta_sts_delivery_plan_skip_before_connect(
 /// Writes the verdict to `*out_verdict` and to `*out_failure` a new failure handle to
 /// report (free it with `mta_sts_failure_free()`), or NULL with `DELIVER`. The handles
 /// passed in are copied, not kept.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)] // the C signature: two outcomes with their failures
-pub extern "C" fn mta_sts_delivery_plan_verdict(
+pub unsafe extern "C" fn mta_sts_delivery_plan_verdict(
     plan: *const mta_sts_delivery_plan,
     index: usize,
     tls: u32,
@@ -329,8 +363,14 @@ pub extern "C" fn mta_sts_delivery_plan_verdict(
 }
 
 /// Writes what to do when no candidate took the message to `*out_exhausted`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_when_exhausted(
+pub unsafe extern "C" fn mta_sts_delivery_plan_when_exhausted(
     plan: *const mta_sts_delivery_plan,
     out_exhausted: *mut mta_sts_exhausted,
 ) -> mta_sts_status {
@@ -348,8 +388,14 @@ pub extern "C" fn mta_sts_delivery_plan_when_exhausted(
 }
 
 /// Frees a plan. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_delivery_plan_free(plan: *mut mta_sts_delivery_plan) {
+pub unsafe extern "C" fn mta_sts_delivery_plan_free(plan: *mut mta_sts_delivery_plan) {
     value_boundary((), || free_handle(plan));
 }
 
@@ -362,16 +408,21 @@ pub extern "C" fn mta_sts_delivery_plan_free(plan: *mut mta_sts_delivery_plan) {
 /// otherwise), or empty for none (RFC 8460 §4.4); NULL only if `reason_code_len` is 0.
 /// On success writes a new handle to `*out_failure`; free it with
 /// `mta_sts_failure_free()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_failure_new(
+pub unsafe extern "C" fn mta_sts_failure_new(
     result_type: u32,
     reason_code: *const u8,
     reason_code_len: usize,
     out_failure: *mut *mut mta_sts_failure,
 ) -> mta_sts_status {
     status_boundary(|| {
-        let reason_code =
-            utf8(try_slice(reason_code, reason_code_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
+        let reason_code = text(reason_code, reason_code_len)?;
         let out = try_out(out_failure)?;
         let result_type = mta_sts_result_type::from_u32(result_type)
             .ok_or(mta_sts_status::UnknownEnumValue)?
@@ -384,462 +435,4 @@ pub extern "C" fn mta_sts_failure_new(
         out.write(into_handle(mta_sts_failure::new(failure)));
         Ok(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::failure::{
-        mta_sts_failure_free, mta_sts_failure_reason_code, mta_sts_failure_result_type_str,
-    };
-    use crate::ffi::view_text;
-    use crate::policy::{mta_sts_policy_free, mta_sts_policy_parse};
-
-    fn policy(mode: &str) -> *mut mta_sts_policy {
-        let body = format!(
-            "version: STSv1\nmode: {mode}\nmx: *.example.com\nmx: backup.example.net\nmax_age: 86400\n"
-        );
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut out),
-            mta_sts_status::Ok
-        );
-        out
-    }
-
-    fn plan(policy: *const mta_sts_policy, hosts: &[&str]) -> *mut mta_sts_delivery_plan {
-        let hosts: Vec<mta_sts_bytes> = hosts
-            .iter()
-            .map(|h| mta_sts_bytes {
-                data: h.as_ptr(),
-                len: h.len(),
-            })
-            .collect();
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_delivery_plan_new(policy, hosts.as_ptr(), hosts.len(), &raw mut out),
-            mta_sts_status::Ok
-        );
-        out
-    }
-
-    fn failure(result_type: mta_sts_result_type, code: &str) -> *mut mta_sts_failure {
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_failure_new(result_type as u32, code.as_ptr(), code.len(), &raw mut out),
-            mta_sts_status::Ok
-        );
-        out
-    }
-
-    /// `(result-type, reason code)` of a failure, which is freed; `None` for NULL.
-    fn text(failure: *mut mta_sts_failure) -> Option<(String, String)> {
-        if failure.is_null() {
-            return None;
-        }
-        let (mut t, mut c) = (mta_sts_str::borrow(""), mta_sts_str::borrow(""));
-        assert_eq!(
-            mta_sts_failure_result_type_str(failure, &raw mut t),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_failure_reason_code(failure, &raw mut c),
-            mta_sts_status::Ok
-        );
-        let out = (view_text(t).to_owned(), view_text(c).to_owned());
-        mta_sts_failure_free(failure);
-        Some(out)
-    }
-
-    fn verdict(
-        plan: *const mta_sts_delivery_plan,
-        index: usize,
-        tls: mta_sts_tls_outcome,
-        tls_failure: *const mta_sts_failure,
-        dane: mta_sts_dane,
-        dane_failure: *const mta_sts_failure,
-    ) -> (mta_sts_verdict, Option<(String, String)>) {
-        let (mut v, mut f) = (mta_sts_verdict::Deliver, ptr::dangling_mut());
-        assert_eq!(
-            mta_sts_delivery_plan_verdict(
-                plan,
-                index,
-                tls as u32,
-                tls_failure,
-                dane as u32,
-                dane_failure,
-                &raw mut v,
-                &raw mut f
-            ),
-            mta_sts_status::Ok
-        );
-        (v, text(f))
-    }
-
-    fn skip(plan: *const mta_sts_delivery_plan, index: usize) -> Option<(String, String)> {
-        let mut f = ptr::dangling_mut();
-        assert_eq!(
-            mta_sts_delivery_plan_skip_before_connect(plan, index, &raw mut f),
-            mta_sts_status::Ok
-        );
-        text(f)
-    }
-
-    fn mismatch() -> Option<(String, String)> {
-        Some((
-            "validation-failure".into(),
-            "mtasts-policy-mx-mismatch".into(),
-        ))
-    }
-
-    #[test]
-    fn rfc8461_s4_1_candidates_keep_order_and_their_matching_pattern() {
-        let p = policy("enforce");
-        let plan = plan(
-            p,
-            &["mx1.example.com.", "evil.example", "BACKUP.example.net"],
-        );
-        mta_sts_policy_free(p);
-        let mut count = 0;
-        assert_eq!(
-            mta_sts_delivery_plan_count(plan, &raw mut count),
-            mta_sts_status::Ok
-        );
-        assert_eq!(count, 3);
-        let mut view = mta_sts_str::borrow("x");
-        let mut got = Vec::new();
-        for i in 0..3 {
-            assert_eq!(
-                mta_sts_delivery_plan_host(plan, i, &raw mut view),
-                mta_sts_status::Ok
-            );
-            let host = view_text(view).to_owned();
-            assert_eq!(
-                mta_sts_delivery_plan_matched_pattern(plan, i, &raw mut view),
-                mta_sts_status::Ok
-            );
-            got.push((host, view_text(view).to_owned()));
-        }
-        assert_eq!(
-            got,
-            [
-                ("mx1.example.com.".into(), "*.example.com".into()),
-                ("evil.example".into(), String::new()),
-                ("BACKUP.example.net".into(), "backup.example.net".into()),
-            ]
-        );
-        let mut enforcement = mta_sts_enforcement::None;
-        assert_eq!(
-            mta_sts_delivery_plan_enforcement(plan, &raw mut enforcement),
-            mta_sts_status::Ok
-        );
-        assert_eq!(enforcement, mta_sts_enforcement::Enforce);
-        mta_sts_delivery_plan_free(plan);
-    }
-
-    #[test]
-    fn rfc8461_s5_enforce_skips_mismatches_and_never_delivers_without_verified_tls() {
-        let p = policy("enforce");
-        let plan = plan(p, &["evil.example", "mx1.example.com"]);
-        mta_sts_policy_free(p);
-        assert_eq!(skip(plan, 0), mismatch());
-        assert_eq!(skip(plan, 1), None);
-        let none = ptr::null();
-        let na = mta_sts_dane::NotApplicable;
-        assert_eq!(
-            verdict(plan, 1, mta_sts_tls_outcome::Verified, none, na, none),
-            (mta_sts_verdict::Deliver, None)
-        );
-        assert_eq!(
-            verdict(
-                plan,
-                1,
-                mta_sts_tls_outcome::StarttlsNotOffered,
-                none,
-                na,
-                none
-            ),
-            (
-                mta_sts_verdict::SkipAndReport,
-                Some(("starttls-not-supported".into(), String::new()))
-            )
-        );
-        assert_eq!(
-            verdict(
-                plan,
-                1,
-                mta_sts_tls_outcome::HandshakeFailed,
-                none,
-                na,
-                none
-            ),
-            (
-                mta_sts_verdict::SkipAndReport,
-                Some(("validation-failure".into(), "tls-handshake-failed".into()))
-            )
-        );
-        let expired = failure(mta_sts_result_type::CertificateExpired, "cert-expired");
-        assert_eq!(
-            verdict(
-                plan,
-                1,
-                mta_sts_tls_outcome::CertificateInvalid,
-                expired,
-                na,
-                none
-            ),
-            (
-                mta_sts_verdict::SkipAndReport,
-                Some(("certificate-expired".into(), "cert-expired".into()))
-            )
-        );
-        mta_sts_failure_free(expired);
-        let mut exhausted = mta_sts_exhausted::Defer;
-        assert_eq!(
-            mta_sts_delivery_plan_when_exhausted(plan, &raw mut exhausted),
-            mta_sts_status::Ok
-        );
-        assert_eq!(exhausted, mta_sts_exhausted::DeferAndCheckBeforeBounce);
-        mta_sts_delivery_plan_free(plan);
-    }
-
-    #[test]
-    fn rfc8461_s5_testing_delivers_and_reports_and_none_reports_nothing() {
-        let p = policy("testing");
-        let plan_testing = plan(p, &["evil.example", "mx1.example.com"]);
-        mta_sts_policy_free(p);
-        let none = ptr::null();
-        let na = mta_sts_dane::NotApplicable;
-        assert_eq!(skip(plan_testing, 0), None);
-        assert_eq!(
-            verdict(
-                plan_testing,
-                0,
-                mta_sts_tls_outcome::Verified,
-                none,
-                na,
-                none
-            ),
-            (mta_sts_verdict::DeliverAndReport, mismatch())
-        );
-        assert_eq!(
-            verdict(
-                plan_testing,
-                1,
-                mta_sts_tls_outcome::StarttlsNotOffered,
-                none,
-                na,
-                none
-            ),
-            (
-                mta_sts_verdict::DeliverAndReport,
-                Some(("starttls-not-supported".into(), String::new()))
-            )
-        );
-        let mut exhausted = mta_sts_exhausted::DeferAndCheckBeforeBounce;
-        assert_eq!(
-            mta_sts_delivery_plan_when_exhausted(plan_testing, &raw mut exhausted),
-            mta_sts_status::Ok
-        );
-        assert_eq!(exhausted, mta_sts_exhausted::Defer);
-        mta_sts_delivery_plan_free(plan_testing);
-
-        for p in [policy("none"), ptr::null_mut()] {
-            let plan = plan(p, &["evil.example"]);
-            mta_sts_policy_free(p);
-            let mut enforcement = mta_sts_enforcement::Enforce;
-            assert_eq!(
-                mta_sts_delivery_plan_enforcement(plan, &raw mut enforcement),
-                mta_sts_status::Ok
-            );
-            assert_eq!(enforcement, mta_sts_enforcement::None);
-            assert_eq!(skip(plan, 0), None);
-            assert_eq!(
-                verdict(
-                    plan,
-                    0,
-                    mta_sts_tls_outcome::StarttlsNotOffered,
-                    none,
-                    na,
-                    none
-                ),
-                (mta_sts_verdict::Deliver, None)
-            );
-            mta_sts_delivery_plan_free(plan);
-        }
-    }
-
-    #[test]
-    fn rfc8461_s2_dane_takes_precedence_in_every_mode() {
-        let tlsa = failure(mta_sts_result_type::TlsaInvalid, "");
-        let untrusted = failure(mta_sts_result_type::CertificateNotTrusted, "unknown-issuer");
-        for mode in ["enforce", "testing", "none"] {
-            let p = policy(mode);
-            let plan = plan(p, &["mx1.example.com", "evil.example"]);
-            mta_sts_policy_free(p);
-            for i in 0..2 {
-                assert_eq!(
-                    verdict(
-                        plan,
-                        i,
-                        mta_sts_tls_outcome::Verified,
-                        ptr::null(),
-                        mta_sts_dane::Failed,
-                        tlsa
-                    ),
-                    (
-                        mta_sts_verdict::SkipAndReport,
-                        Some(("tlsa-invalid".into(), String::new()))
-                    )
-                );
-                assert_eq!(
-                    verdict(
-                        plan,
-                        i,
-                        mta_sts_tls_outcome::CertificateInvalid,
-                        untrusted,
-                        mta_sts_dane::Verified,
-                        ptr::null()
-                    ),
-                    (mta_sts_verdict::Deliver, None)
-                );
-            }
-            mta_sts_delivery_plan_free(plan);
-        }
-        mta_sts_failure_free(tlsa);
-        mta_sts_failure_free(untrusted);
-    }
-
-    #[test]
-    fn bad_arguments_are_statuses_and_leave_outputs_alone() {
-        let p = policy("enforce");
-        let sentinel = ptr::dangling_mut::<mta_sts_delivery_plan>();
-        let mut out = sentinel;
-        let bad = [mta_sts_bytes {
-            data: b"\xff".as_ptr(),
-            len: 1,
-        }];
-        assert_eq!(
-            mta_sts_delivery_plan_new(p, bad.as_ptr(), 1, &raw mut out),
-            mta_sts_status::InvalidUtf8
-        );
-        let null_host = [mta_sts_bytes {
-            data: ptr::null(),
-            len: 3,
-        }];
-        assert_eq!(
-            mta_sts_delivery_plan_new(p, null_host.as_ptr(), 1, &raw mut out),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_delivery_plan_new(p, ptr::null(), 2, &raw mut out),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(out, sentinel);
-        assert_eq!(
-            mta_sts_delivery_plan_new(p, ptr::null(), 0, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-
-        let plan = plan(p, &["mx1.example.com"]);
-        mta_sts_policy_free(p);
-        let (mut v, mut f) = (mta_sts_verdict::DeliverAndReport, ptr::dangling_mut());
-        let sentinel_failure = f;
-        for (index, tls, tls_failure, dane, status) in [
-            (1, 4, ptr::null(), 1, mta_sts_status::IndexOutOfRange),
-            (0, 0, ptr::null(), 1, mta_sts_status::UnknownEnumValue),
-            (0, 4, ptr::null(), 9, mta_sts_status::UnknownEnumValue),
-            (0, 3, ptr::null(), 1, mta_sts_status::NullParameter),
-            (0, 4, ptr::null(), 3, mta_sts_status::NullParameter),
-        ] {
-            assert_eq!(
-                mta_sts_delivery_plan_verdict(
-                    plan,
-                    index,
-                    tls,
-                    tls_failure,
-                    dane,
-                    ptr::null(),
-                    &raw mut v,
-                    &raw mut f
-                ),
-                status
-            );
-            assert_eq!(
-                (v, f),
-                (mta_sts_verdict::DeliverAndReport, sentinel_failure)
-            );
-        }
-        assert_eq!(
-            mta_sts_delivery_plan_verdict(
-                plan,
-                0,
-                4,
-                ptr::null(),
-                1,
-                ptr::null(),
-                &raw mut v,
-                ptr::null_mut()
-            ),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(v, mta_sts_verdict::DeliverAndReport, "no partial output");
-        assert_eq!(
-            mta_sts_delivery_plan_skip_before_connect(plan, 1, &raw mut f),
-            mta_sts_status::IndexOutOfRange
-        );
-        let mut view = mta_sts_str::borrow("x");
-        assert_eq!(
-            mta_sts_delivery_plan_host(plan, 1, &raw mut view),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(
-            mta_sts_delivery_plan_matched_pattern(ptr::null(), 0, &raw mut view),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(view_text(view), "x");
-        mta_sts_delivery_plan_free(plan);
-        mta_sts_delivery_plan_free(ptr::null_mut());
-
-        let mut failure_out = ptr::dangling_mut::<mta_sts_failure>();
-        assert_eq!(
-            mta_sts_failure_new(0, ptr::null(), 0, &raw mut failure_out),
-            mta_sts_status::UnknownEnumValue
-        );
-        assert_eq!(
-            mta_sts_failure_new(12, ptr::null(), 0, &raw mut failure_out),
-            mta_sts_status::UnknownEnumValue
-        );
-        assert_eq!(
-            mta_sts_failure_new(4, b"\xff".as_ptr(), 1, &raw mut failure_out),
-            mta_sts_status::InvalidUtf8
-        );
-        assert_eq!(
-            mta_sts_failure_new(4, ptr::null(), 1, &raw mut failure_out),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(failure_out, ptr::dangling_mut());
-    }
-
-    #[test]
-    fn every_result_type_can_be_made_into_a_failure() {
-        for t in mta_sts_result_type::ALL {
-            let f = failure(t, "some-code");
-            assert_eq!(
-                text(f),
-                Some((
-                    t.registry_str().to_str().unwrap().to_owned(),
-                    "some-code".into()
-                ))
-            );
-        }
-    }
-
-    #[test]
-    fn plan_is_send_and_sync() {
-        fn sync<T: Send + Sync>() {}
-        sync::<mta_sts_delivery_plan>();
-    }
 }

@@ -28,19 +28,18 @@
 //! mta_sts_lookup_free(lookup);
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-use mta_sts_core::limits::{MAX_POLICY_BODY_LEN, MAX_TXT_RECORDS, MAX_UNIX_TIME_SECS};
+use mta_sts_core::limits::{MAX_POLICY_BODY_LEN, MAX_TXT_RECORDS};
 use mta_sts_core::{
     BackoffAction, BounceCheck, CacheAction, FetchBackoff, FetchOptions, FetchResult, FetchWarning,
-    Outcome, PolicyDomain, PolicyLookup, Reason, Step, TransportError, TxtAnswer,
+    Outcome, PolicyLookup, Reason, Step, TransportError, TxtAnswer,
 };
 
 use crate::boundary::{status_boundary, value_boundary};
 use crate::cache::mta_sts_cache_entry;
+use crate::convert::{clock, policy_domain, text, txt_rrset, unix_secs};
 use crate::dns::mta_sts_dns_answer;
 use crate::failure::mta_sts_failure;
-use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_ref, try_slice, utf8};
+use crate::ffi::{free_handle, into_handle, try_mut, try_out, try_ref, try_slice};
 use crate::policy::mta_sts_policy;
 use crate::status::mta_sts_status;
 use crate::view::{mta_sts_str, mta_sts_txt_record};
@@ -146,7 +145,7 @@ impl mta_sts_lookup {
         if !matches!(self.step, Step::QueryTxt { .. }) {
             return Err(mta_sts_status::LookupWrongStep);
         }
-        self.lookup.handle_txt(system_time(now), answer);
+        self.lookup.handle_txt(clock(now), answer);
         self.step = self.lookup.poll_step();
         Ok(())
     }
@@ -156,7 +155,7 @@ impl mta_sts_lookup {
         if !matches!(self.step, Step::FetchPolicy { .. }) {
             return Err(mta_sts_status::LookupWrongStep);
         }
-        self.lookup.handle_fetch(system_time(now), result);
+        self.lookup.handle_fetch(clock(now), result);
         self.step = self.lookup.poll_step();
         Ok(())
     }
@@ -172,22 +171,6 @@ impl mta_sts_lookup {
         self.lookup = f(self.lookup.clone());
         Ok(())
     }
-}
-
-/// Unix seconds as a `SystemTime`, clamped to the last second of year 9999 (the
-/// largest time a cache entry stores).
-fn system_time(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs.min(MAX_UNIX_TIME_SECS))
-}
-
-fn unix_secs(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// A Policy Domain argument: UTF-8 (`InvalidUtf8`), then a valid name (`Domain*`).
-fn policy_domain(domain: *const u8, domain_len: usize) -> Result<PolicyDomain, mta_sts_status> {
-    let domain = utf8(try_slice(domain, domain_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
-    PolicyDomain::new(domain).map_err(|e| mta_sts_status::from(&e))
 }
 
 /// An optional handle: NULL is `None`.
@@ -209,8 +192,14 @@ fn optional<'a, T>(ptr: *const T) -> Result<Option<&'a T>, mta_sts_status> {
 /// `*out_lookup` (free it with `mta_sts_lookup_free()`); it does not depend on
 /// `cached`. On failure `*out_lookup` is untouched and the status is a glue or
 /// `MTA_STS_STATUS_DOMAIN_*` code (an address literal has no policy).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_new(
+pub unsafe extern "C" fn mta_sts_lookup_new(
     domain: *const u8,
     domain_len: usize,
     cached: *const mta_sts_cache_entry,
@@ -222,7 +211,7 @@ pub extern "C" fn mta_sts_lookup_new(
         let out = try_out(out_lookup)?;
         let domain = policy_domain(domain, domain_len)?;
         let cached = cached.map(|entry| entry.entry.clone());
-        let lookup = PolicyLookup::new(domain, cached, system_time(now));
+        let lookup = PolicyLookup::new(domain, cached, clock(now));
         out.write(into_handle(mta_sts_lookup::new(lookup)));
         Ok(())
     })
@@ -235,8 +224,14 @@ pub extern "C" fn mta_sts_lookup_new(
 /// (`mta_sts_outcome_report()`).
 ///
 /// On success writes a new handle to `*out_lookup`; it does not depend on `cached`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_refresh(
+pub unsafe extern "C" fn mta_sts_lookup_refresh(
     cached: *const mta_sts_cache_entry,
     now: u64,
     out_lookup: *mut *mut mta_sts_lookup,
@@ -245,7 +240,7 @@ pub extern "C" fn mta_sts_lookup_refresh(
         let cached = try_ref(cached)?;
         let out = try_out(out_lookup)?;
         let entry = cached.entry.clone();
-        let lookup = PolicyLookup::refresh(entry.domain().clone(), entry, system_time(now));
+        let lookup = PolicyLookup::refresh(entry.domain().clone(), entry, clock(now));
         out.write(into_handle(mta_sts_lookup::new(lookup)));
         Ok(())
     })
@@ -256,8 +251,14 @@ pub extern "C" fn mta_sts_lookup_refresh(
 /// `mta_sts_outcome_bounce_check()` says whether a policy with another id was found
 /// and fetched. `domain` and `cached` as for `mta_sts_lookup_new()`; `applied_id`:
 /// UTF-8 (NULL only if `applied_id_len` is 0).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_before_bounce(
+pub unsafe extern "C" fn mta_sts_lookup_before_bounce(
     domain: *const u8,
     domain_len: usize,
     cached: *const mta_sts_cache_entry,
@@ -268,12 +269,11 @@ pub extern "C" fn mta_sts_lookup_before_bounce(
 ) -> mta_sts_status {
     status_boundary(|| {
         let cached = optional(cached)?;
-        let applied_id =
-            utf8(try_slice(applied_id, applied_id_len)?).ok_or(mta_sts_status::InvalidUtf8)?;
+        let applied_id = text(applied_id, applied_id_len)?;
         let out = try_out(out_lookup)?;
         let domain = policy_domain(domain, domain_len)?;
         let cached = cached.map(|entry| entry.entry.clone());
-        let lookup = PolicyLookup::before_bounce(domain, cached, applied_id, system_time(now));
+        let lookup = PolicyLookup::before_bounce(domain, cached, applied_id, clock(now));
         out.write(into_handle(mta_sts_lookup::new(lookup)));
         Ok(())
     })
@@ -287,8 +287,14 @@ pub extern "C" fn mta_sts_lookup_before_bounce(
 ///
 /// Allowed only before the TXT answer is fed; later gives
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_set_backoff(
+pub unsafe extern "C" fn mta_sts_lookup_set_backoff(
     lookup: *mut mta_sts_lookup,
     backoff: *const mta_sts_backoff,
 ) -> mta_sts_status {
@@ -306,8 +312,14 @@ pub extern "C" fn mta_sts_lookup_set_backoff(
 ///
 /// Allowed only before the TXT answer is fed; later gives
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_set_fetch_options(
+pub unsafe extern "C" fn mta_sts_lookup_set_fetch_options(
     lookup: *mut mta_sts_lookup,
     require_text_plain: bool,
     max_body_len: usize,
@@ -328,8 +340,14 @@ pub extern "C" fn mta_sts_lookup_set_fetch_options(
 /// handling the step gives the same step; after `DONE` it stays `DONE`. The views are
 /// valid until the lookup is changed (`mta_sts_lookup_handle_*()`,
 /// `mta_sts_lookup_set_*()`) or freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_poll(
+pub unsafe extern "C" fn mta_sts_lookup_poll(
     lookup: *const mta_sts_lookup,
     out_step: *mut mta_sts_step,
 ) -> mta_sts_status {
@@ -373,8 +391,14 @@ pub extern "C" fn mta_sts_lookup_poll(
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer;
 /// nothing changes then, nor on any other failure.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_txt(
+pub unsafe extern "C" fn mta_sts_lookup_handle_txt(
     lookup: *mut mta_sts_lookup,
     now: u64,
     kind: u32,
@@ -403,16 +427,15 @@ fn copy_rrset(
     records: *const mta_sts_txt_record,
     count: usize,
 ) -> Result<Vec<Vec<Vec<u8>>>, mta_sts_status> {
-    try_slice(records, count)?
-        .iter()
-        .take(MAX_TXT_RECORDS.saturating_add(1))
-        .map(|record| {
-            try_slice(record.strings, record.count)?
-                .iter()
-                .map(|s| try_slice(s.data, s.len).map(<[u8]>::to_vec))
-                .collect()
-        })
-        .collect()
+    let rrset = txt_rrset(
+        try_slice(records, count)?
+            .iter()
+            .take(MAX_TXT_RECORDS.saturating_add(1)),
+    )?;
+    Ok(rrset
+        .into_iter()
+        .map(|record| record.into_iter().map(<[u8]>::to_vec).collect())
+        .collect())
 }
 
 /// Feeds the answer to the `QUERY_TXT` step as decoded by
@@ -422,8 +445,14 @@ fn copy_rrset(
 /// copies what it needs: `answer` may be freed afterwards.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a TXT answer.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_dns_answer(
+pub unsafe extern "C" fn mta_sts_lookup_handle_dns_answer(
     lookup: *mut mta_sts_lookup,
     now: u64,
     answer: *const mta_sts_dns_answer,
@@ -442,8 +471,14 @@ pub extern "C" fn mta_sts_lookup_handle_dns_answer(
 /// validated and parsed here; the outcome tells what came of it.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_fetch_response(
+pub unsafe extern "C" fn mta_sts_lookup_handle_fetch_response(
     lookup: *mut mta_sts_lookup,
     now: u64,
     http_status: u16,
@@ -478,8 +513,14 @@ pub extern "C" fn mta_sts_lookup_handle_fetch_response(
 /// `error`: a `mta_sts_transport_error`.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_fetch_error(
+pub unsafe extern "C" fn mta_sts_lookup_handle_fetch_error(
     lookup: *mut mta_sts_lookup,
     now: u64,
     error: u32,
@@ -505,8 +546,14 @@ pub extern "C" fn mta_sts_lookup_handle_fetch_error(
 /// kept. The lookup copies the failure: it may be freed afterwards.
 ///
 /// `MTA_STS_STATUS_LOOKUP_WRONG_STEP` if the lookup does not wait for a fetch.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_handle_fetch_tls_failure(
+pub unsafe extern "C" fn mta_sts_lookup_handle_fetch_tls_failure(
     lookup: *mut mta_sts_lookup,
     now: u64,
     failure: *const mta_sts_failure,
@@ -520,8 +567,14 @@ pub extern "C" fn mta_sts_lookup_handle_fetch_tls_failure(
 /// Writes the outcome of a finished lookup to `*out_outcome` as a new handle (free it
 /// with `mta_sts_outcome_free()`; it does not depend on `lookup`).
 /// `MTA_STS_STATUS_LOOKUP_NOT_DONE` while the step is not `DONE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_outcome(
+pub unsafe extern "C" fn mta_sts_lookup_outcome(
     lookup: *const mta_sts_lookup,
     out_outcome: *mut *mut mta_sts_outcome,
 ) -> mta_sts_status {
@@ -538,8 +591,14 @@ pub extern "C" fn mta_sts_lookup_outcome(
 
 /// Frees a lookup. `NULL` is a no-op; freeing twice is a caller bug. Views from
 /// `mta_sts_lookup_poll()` become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_lookup_free(lookup: *mut mta_sts_lookup) {
+pub unsafe extern "C" fn mta_sts_lookup_free(lookup: *mut mta_sts_lookup) {
     value_boundary((), || free_handle(lookup));
 }
 
@@ -639,8 +698,14 @@ impl mta_sts_outcome {
 
 /// Writes the Policy Domain of the outcome (lowercase A-labels) to `*out_domain`. The
 /// view is valid until `outcome` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_domain(
+pub unsafe extern "C" fn mta_sts_outcome_domain(
     outcome: *const mta_sts_outcome,
     out_domain: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -655,8 +720,14 @@ pub extern "C" fn mta_sts_outcome_domain(
 /// or NULL when none does; free it with `mta_sts_policy_free()` (it does not depend on
 /// `outcome`). A policy may have mode `none`, which applies nothing; the delivery plan
 /// handles every mode.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_policy(
+pub unsafe extern "C" fn mta_sts_outcome_policy(
     outcome: *const mta_sts_outcome,
     out_policy: *mut *mut mta_sts_policy,
 ) -> mta_sts_status {
@@ -675,8 +746,14 @@ pub extern "C" fn mta_sts_outcome_policy(
 /// times) to `*out_entry`, or NULL when no policy applies; free it with
 /// `mta_sts_cache_entry_free()`. With `MTA_STS_CACHE_ACTION_STORE` this is the entry
 /// to store (its JSON record is `mta_sts_cache_entry_json()`).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_entry(
+pub unsafe extern "C" fn mta_sts_outcome_entry(
     outcome: *const mta_sts_outcome,
     out_entry: *mut *mut mta_sts_cache_entry,
 ) -> mta_sts_status {
@@ -694,8 +771,14 @@ pub extern "C" fn mta_sts_outcome_entry(
 
 /// Writes why the policy (or none) applies to `*out_reason`.
 /// `MTA_STS_STATUS_UNMAPPED` for a reason this version of the C API cannot name.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_reason(
+pub unsafe extern "C" fn mta_sts_outcome_reason(
     outcome: *const mta_sts_outcome,
     out_reason: *mut mta_sts_reason,
 ) -> mta_sts_status {
@@ -721,8 +804,14 @@ pub extern "C" fn mta_sts_outcome_reason(
 /// a `MTA_STS_STATUS_RECORD_*` code, `MTA_STS_STATUS_DISCOVERY_DNS_TEMPORARY_FAILURE`,
 /// a `MTA_STS_STATUS_FETCH_*` or `MTA_STS_STATUS_POLICY_*` code, or
 /// `MTA_STS_STATUS_DISCOVERY_FETCH_BACKOFF`. `mta_sts_status_str()` describes it.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_problem(
+pub unsafe extern "C" fn mta_sts_outcome_problem(
     outcome: *const mta_sts_outcome,
     out_problem: *mut mta_sts_status,
 ) -> mta_sts_status {
@@ -742,8 +831,14 @@ pub extern "C" fn mta_sts_outcome_problem(
 /// Writes the reason as one line of English for logs (e.g. `cached policy, because:
 /// http status 404, only 200 is accepted`) to `*out_text`. The view is valid until
 /// `outcome` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_reason_text(
+pub unsafe extern "C" fn mta_sts_outcome_reason_text(
     outcome: *const mta_sts_outcome,
     out_text: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -755,8 +850,14 @@ pub extern "C" fn mta_sts_outcome_reason_text(
 }
 
 /// Writes what to do with the stored cache entry of the domain to `*out_action`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_cache_action(
+pub unsafe extern "C" fn mta_sts_outcome_cache_action(
     outcome: *const mta_sts_outcome,
     out_action: *mut mta_sts_cache_action,
 ) -> mta_sts_status {
@@ -776,8 +877,14 @@ pub extern "C" fn mta_sts_outcome_cache_action(
 /// Writes what to do with the stored fetch backoff of the domain to `*out_action`,
 /// and to `*out_backoff` a new backoff handle with `SET` (store it, free the one it
 /// replaces with `mta_sts_backoff_free()`), NULL otherwise.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_backoff(
+pub unsafe extern "C" fn mta_sts_outcome_backoff(
     outcome: *const mta_sts_outcome,
     out_action: *mut mta_sts_backoff_action,
     out_backoff: *mut *mut mta_sts_backoff,
@@ -804,8 +911,14 @@ pub extern "C" fn mta_sts_outcome_backoff(
 /// known to exist, never for a cached `mode: none` policy (RFC 8461 §6). After a
 /// refresh lookup it is what to alert the administrator about (§10.2). Free it with
 /// `mta_sts_failure_free()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_report(
+pub unsafe extern "C" fn mta_sts_outcome_report(
     outcome: *const mta_sts_outcome,
     out_failure: *mut *mut mta_sts_failure,
 ) -> mta_sts_status {
@@ -821,8 +934,14 @@ pub extern "C" fn mta_sts_outcome_report(
 
 /// Writes the verdict of a before-bounce lookup to `*out_check`; `NOT_APPLICABLE` for
 /// the other lookups.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_bounce_check(
+pub unsafe extern "C" fn mta_sts_outcome_bounce_check(
     outcome: *const mta_sts_outcome,
     out_check: *mut mta_sts_bounce_check,
 ) -> mta_sts_status {
@@ -842,8 +961,14 @@ pub extern "C" fn mta_sts_outcome_bounce_check(
 /// Writes to `*out_temporary` whether the outcome is the DNS temporary failure with no
 /// valid cache (docs/CONFORMANCE.md#d13): an MTA that prefers to defer rather than deliver without
 /// MTA-STS tests this.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_is_temporary_failure(
+pub unsafe extern "C" fn mta_sts_outcome_is_temporary_failure(
     outcome: *const mta_sts_outcome,
     out_temporary: *mut bool,
 ) -> mta_sts_status {
@@ -856,8 +981,14 @@ pub extern "C" fn mta_sts_outcome_is_temporary_failure(
 
 /// Writes the number of tolerated deviations in the fetch response to `*out_count` (0
 /// when this lookup fetched nothing).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_fetch_warnings_count(
+pub unsafe extern "C" fn mta_sts_outcome_fetch_warnings_count(
     outcome: *const mta_sts_outcome,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -871,8 +1002,14 @@ pub extern "C" fn mta_sts_outcome_fetch_warnings_count(
 /// Writes fetch warning `index` (0-based) to `*out_warning`. An `index` not below
 /// `mta_sts_outcome_fetch_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`;
 /// a warning this version cannot name gives `MTA_STS_STATUS_UNMAPPED`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_fetch_warning(
+pub unsafe extern "C" fn mta_sts_outcome_fetch_warning(
     outcome: *const mta_sts_outcome,
     index: usize,
     out_warning: *mut mta_sts_fetch_warning,
@@ -894,8 +1031,14 @@ pub extern "C" fn mta_sts_outcome_fetch_warning(
 }
 
 /// Frees an outcome. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_outcome_free(outcome: *mut mta_sts_outcome) {
+pub unsafe extern "C" fn mta_sts_outcome_free(outcome: *mut mta_sts_outcome) {
     value_boundary((), || free_handle(outcome));
 }
 
@@ -912,8 +1055,14 @@ pub struct mta_sts_backoff {
 
 /// Writes the policy id whose fetch failed to `*out_id`. The view is valid until
 /// `backoff` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_id(
+pub unsafe extern "C" fn mta_sts_backoff_id(
     backoff: *const mta_sts_backoff,
     out_id: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -926,8 +1075,14 @@ pub extern "C" fn mta_sts_backoff_id(
 
 /// Writes the time (Unix seconds) before which that id is not fetched again to
 /// `*out_until`; after it the backoff can be dropped.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_until(
+pub unsafe extern "C" fn mta_sts_backoff_until(
     backoff: *const mta_sts_backoff,
     out_until: *mut u64,
 ) -> mta_sts_status {
@@ -940,8 +1095,14 @@ pub extern "C" fn mta_sts_backoff_until(
 
 /// Writes a new handle to the failure of the fetch, reported again while the backoff
 /// holds, to `*out_failure`; free it with `mta_sts_failure_free()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_failure(
+pub unsafe extern "C" fn mta_sts_backoff_failure(
     backoff: *const mta_sts_backoff,
     out_failure: *mut *mut mta_sts_failure,
 ) -> mta_sts_status {
@@ -954,954 +1115,13 @@ pub extern "C" fn mta_sts_backoff_failure(
 }
 
 /// Frees a backoff. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_backoff_free(backoff: *mut mta_sts_backoff) {
+pub unsafe extern "C" fn mta_sts_backoff_free(backoff: *mut mta_sts_backoff) {
     value_boundary((), || free_handle(backoff));
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::cache::{mta_sts_cache_entry_free, mta_sts_cache_entry_id, mta_sts_cache_entry_new};
-    use crate::dns::tests::{build, parse, respond, txt_rdata};
-    use crate::dns::{mta_sts_dns_answer_free, mta_sts_dns_type};
-    use crate::failure::{
-        mta_sts_failure_free, mta_sts_failure_reason_code, mta_sts_failure_result_type_str,
-    };
-    use crate::ffi::view_text;
-    use crate::policy::{mta_sts_mode, mta_sts_policy_free, mta_sts_policy_mode};
-    use crate::view::mta_sts_bytes;
-    use mta_sts_core::{Failure, ResultType};
-
-    const NOW: u64 = 1_700_000_000;
-    const DOMAIN: &str = "example.com";
-    const POLICY: &[u8] = b"version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 86400\n";
-
-    fn new_lookup(cached: *const mta_sts_cache_entry) -> *mut mta_sts_lookup {
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_lookup_new(DOMAIN.as_ptr(), DOMAIN.len(), cached, NOW, &raw mut out),
-            mta_sts_status::Ok
-        );
-        out
-    }
-
-    fn cached(id: &str, fetched_at: u64) -> *mut mta_sts_cache_entry {
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_cache_entry_new(
-                DOMAIN.as_ptr(),
-                DOMAIN.len(),
-                id.as_ptr(),
-                id.len(),
-                POLICY.as_ptr(),
-                POLICY.len(),
-                fetched_at,
-                &raw mut out
-            ),
-            mta_sts_status::Ok
-        );
-        out
-    }
-
-    fn poll(lookup: *const mta_sts_lookup) -> (mta_sts_step_kind, String, String, String, usize) {
-        let empty = mta_sts_str::borrow("");
-        let mut step = mta_sts_step {
-            kind: mta_sts_step_kind::Done,
-            name: empty,
-            url: empty,
-            host: empty,
-            max_body_len: usize::MAX,
-        };
-        assert_eq!(
-            mta_sts_lookup_poll(lookup, &raw mut step),
-            mta_sts_status::Ok
-        );
-        (
-            step.kind,
-            view_text(step.name).to_owned(),
-            view_text(step.url).to_owned(),
-            view_text(step.host).to_owned(),
-            step.max_body_len,
-        )
-    }
-
-    fn txt(lookup: *mut mta_sts_lookup, now: u64, record: &[u8]) -> mta_sts_status {
-        let strings = [mta_sts_bytes {
-            data: record.as_ptr(),
-            len: record.len(),
-        }];
-        let records = [mta_sts_txt_record {
-            strings: strings.as_ptr(),
-            count: 1,
-        }];
-        mta_sts_lookup_handle_txt(
-            lookup,
-            now,
-            mta_sts_txt_answer_kind::Records as u32,
-            records.as_ptr(),
-            1,
-        )
-    }
-
-    fn fetch(
-        lookup: *mut mta_sts_lookup,
-        status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
-    ) -> mta_sts_status {
-        let (ct, ct_len) = content_type.map_or((ptr::null(), 0), |c| (c.as_ptr(), c.len()));
-        mta_sts_lookup_handle_fetch_response(
-            lookup,
-            NOW + 1,
-            status,
-            ct,
-            ct_len,
-            body.as_ptr(),
-            body.len(),
-        )
-    }
-
-    fn outcome_of(lookup: *const mta_sts_lookup) -> *mut mta_sts_outcome {
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_lookup_outcome(lookup, &raw mut out),
-            mta_sts_status::Ok
-        );
-        out
-    }
-
-    fn reason(outcome: *const mta_sts_outcome) -> (mta_sts_reason, mta_sts_status) {
-        let (mut reason, mut problem) = (mta_sts_reason::Fetched, mta_sts_status::Panic);
-        assert_eq!(
-            mta_sts_outcome_reason(outcome, &raw mut reason),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_outcome_problem(outcome, &raw mut problem),
-            mta_sts_status::Ok
-        );
-        (reason, problem)
-    }
-
-    fn cache_action(outcome: *const mta_sts_outcome) -> mta_sts_cache_action {
-        let mut action = mta_sts_cache_action::Nothing;
-        assert_eq!(
-            mta_sts_outcome_cache_action(outcome, &raw mut action),
-            mta_sts_status::Ok
-        );
-        action
-    }
-
-    /// `(result-type, reason code)` of the failure to report, if any.
-    fn report(outcome: *const mta_sts_outcome) -> Option<(String, String)> {
-        let mut failure = ptr::dangling_mut();
-        assert_eq!(
-            mta_sts_outcome_report(outcome, &raw mut failure),
-            mta_sts_status::Ok
-        );
-        failure_text(failure)
-    }
-
-    fn failure_text(failure: *mut mta_sts_failure) -> Option<(String, String)> {
-        if failure.is_null() {
-            return None;
-        }
-        let (mut result_type, mut code) = (mta_sts_str::borrow(""), mta_sts_str::borrow(""));
-        assert_eq!(
-            mta_sts_failure_result_type_str(failure, &raw mut result_type),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_failure_reason_code(failure, &raw mut code),
-            mta_sts_status::Ok
-        );
-        let text = (
-            view_text(result_type).to_owned(),
-            view_text(code).to_owned(),
-        );
-        mta_sts_failure_free(failure);
-        Some(text)
-    }
-
-    fn backoff(outcome: *const mta_sts_outcome) -> (mta_sts_backoff_action, *mut mta_sts_backoff) {
-        let (mut action, mut backoff) = (mta_sts_backoff_action::Clear, ptr::dangling_mut());
-        assert_eq!(
-            mta_sts_outcome_backoff(outcome, &raw mut action, &raw mut backoff),
-            mta_sts_status::Ok
-        );
-        (action, backoff)
-    }
-
-    #[test]
-    fn rfc8461_s3_3_first_contact_queries_txt_fetches_and_stores() {
-        let lookup = new_lookup(ptr::null());
-        let (kind, name, url, host, max) = poll(lookup);
-        assert_eq!(
-            (kind, name.as_str(), url.as_str(), host.as_str(), max),
-            (
-                mta_sts_step_kind::QueryTxt,
-                "_mta-sts.example.com",
-                "",
-                "",
-                0
-            )
-        );
-        assert_eq!(
-            txt(lookup, NOW, b"v=STSv1; id=20240101"),
-            mta_sts_status::Ok
-        );
-        let (kind, _, url, host, max) = poll(lookup);
-        assert_eq!(kind, mta_sts_step_kind::FetchPolicy);
-        assert_eq!(url, "https://mta-sts.example.com/.well-known/mta-sts.txt");
-        assert_eq!(host, "mta-sts.example.com");
-        assert_eq!(max, MAX_POLICY_BODY_LEN);
-        assert_eq!(
-            fetch(lookup, 200, Some("text/plain; charset=utf-8"), POLICY),
-            mta_sts_status::Ok
-        );
-        assert_eq!(poll(lookup).0, mta_sts_step_kind::Done);
-
-        let outcome = outcome_of(lookup);
-        mta_sts_lookup_free(lookup);
-        assert_eq!(
-            reason(outcome),
-            (mta_sts_reason::Fetched, mta_sts_status::Ok)
-        );
-        assert_eq!(cache_action(outcome), mta_sts_cache_action::Store);
-        assert_eq!(report(outcome), None);
-        let (action, b) = backoff(outcome);
-        assert_eq!((action, b.is_null()), (mta_sts_backoff_action::Clear, true));
-        let mut check = mta_sts_bounce_check::Inconclusive;
-        assert_eq!(
-            mta_sts_outcome_bounce_check(outcome, &raw mut check),
-            mta_sts_status::Ok
-        );
-        assert_eq!(check, mta_sts_bounce_check::NotApplicable);
-        let mut temporary = true;
-        assert_eq!(
-            mta_sts_outcome_is_temporary_failure(outcome, &raw mut temporary),
-            mta_sts_status::Ok
-        );
-        assert!(!temporary);
-        let mut text = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_outcome_reason_text(outcome, &raw mut text),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(text), "policy fetched");
-        assert_eq!(
-            mta_sts_outcome_domain(outcome, &raw mut text),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(text), "example.com");
-
-        let mut policy = ptr::null_mut();
-        assert_eq!(
-            mta_sts_outcome_policy(outcome, &raw mut policy),
-            mta_sts_status::Ok
-        );
-        let mut mode = mta_sts_mode::None;
-        assert_eq!(
-            mta_sts_policy_mode(policy, &raw mut mode),
-            mta_sts_status::Ok
-        );
-        assert_eq!(mode, mta_sts_mode::Enforce);
-        mta_sts_policy_free(policy);
-        let mut entry = ptr::null_mut();
-        assert_eq!(
-            mta_sts_outcome_entry(outcome, &raw mut entry),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            mta_sts_cache_entry_id(entry, &raw mut text),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(text), "20240101");
-        mta_sts_cache_entry_free(entry);
-        let mut count = usize::MAX;
-        assert_eq!(
-            mta_sts_outcome_fetch_warnings_count(outcome, &raw mut count),
-            mta_sts_status::Ok
-        );
-        assert_eq!(count, 0);
-        mta_sts_outcome_free(outcome);
-    }
-
-    #[test]
-    fn rfc8461_s5_1_unchanged_id_keeps_the_valid_cached_policy_without_fetching() {
-        let entry = cached("1", NOW - 10);
-        let lookup = new_lookup(entry);
-        mta_sts_cache_entry_free(entry);
-        assert_eq!(txt(lookup, NOW, b"v=STSv1; id=1"), mta_sts_status::Ok);
-        assert_eq!(poll(lookup).0, mta_sts_step_kind::Done);
-        let outcome = outcome_of(lookup);
-        assert_eq!(
-            reason(outcome),
-            (mta_sts_reason::CachedIdUnchanged, mta_sts_status::Ok)
-        );
-        assert_eq!(cache_action(outcome), mta_sts_cache_action::Keep);
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-    }
-
-    #[test]
-    fn rfc8461_s3_3_failed_fetch_falls_back_to_the_cache_reports_and_backs_off() {
-        let entry = cached("1", NOW - 10);
-        let lookup = new_lookup(entry);
-        assert_eq!(txt(lookup, NOW, b"v=STSv1; id=2"), mta_sts_status::Ok);
-        assert_eq!(
-            fetch(lookup, 404, Some("text/html"), b"not found"),
-            mta_sts_status::Ok
-        );
-        let first = outcome_of(lookup);
-        mta_sts_lookup_free(lookup);
-        assert_eq!(
-            reason(first),
-            (
-                mta_sts_reason::CachedFallback,
-                mta_sts_status::FetchHttpStatus
-            )
-        );
-        assert_eq!(cache_action(first), mta_sts_cache_action::Keep);
-        assert_eq!(
-            report(first),
-            Some(("sts-policy-fetch-error".into(), "http-status-404".into()))
-        );
-        let (action, stored) = backoff(first);
-        assert_eq!(action, mta_sts_backoff_action::Set);
-        let (mut id, mut until) = (mta_sts_str::borrow(""), 0);
-        assert_eq!(mta_sts_backoff_id(stored, &raw mut id), mta_sts_status::Ok);
-        assert_eq!(
-            mta_sts_backoff_until(stored, &raw mut until),
-            mta_sts_status::Ok
-        );
-        assert_eq!((view_text(id), until), ("2", NOW + 1 + 300));
-        let mut failure = ptr::null_mut();
-        assert_eq!(
-            mta_sts_backoff_failure(stored, &raw mut failure),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            failure_text(failure),
-            Some(("sts-policy-fetch-error".into(), "http-status-404".into()))
-        );
-        mta_sts_outcome_free(first);
-
-        // docs/CONFORMANCE.md#d15: the same id is not fetched again within five minutes.
-        let retry = new_lookup(entry);
-        assert_eq!(
-            mta_sts_lookup_set_backoff(retry, stored),
-            mta_sts_status::Ok
-        );
-        mta_sts_backoff_free(stored);
-        assert_eq!(txt(retry, NOW + 60, b"v=STSv1; id=2"), mta_sts_status::Ok);
-        assert_eq!(poll(retry).0, mta_sts_step_kind::Done);
-        let second = outcome_of(retry);
-        assert_eq!(
-            reason(second),
-            (
-                mta_sts_reason::CachedFallback,
-                mta_sts_status::DiscoveryFetchBackoff
-            )
-        );
-        assert_eq!(backoff(second).0, mta_sts_backoff_action::Unchanged);
-        // Too late to set a backoff now.
-        assert_eq!(
-            mta_sts_lookup_set_backoff(retry, ptr::null()),
-            mta_sts_status::LookupWrongStep
-        );
-        mta_sts_outcome_free(second);
-        mta_sts_lookup_free(retry);
-        mta_sts_cache_entry_free(entry);
-    }
-
-    #[test]
-    fn rfc8461_s3_3_missing_record_and_dns_failures_without_cache() {
-        for (kind, expected, temporary) in [
-            (
-                mta_sts_txt_answer_kind::NoRecords,
-                (mta_sts_reason::NoPolicy, mta_sts_status::SelectNoRecord),
-                false,
-            ),
-            (
-                mta_sts_txt_answer_kind::NxDomain,
-                (mta_sts_reason::NoPolicy, mta_sts_status::SelectNoRecord),
-                false,
-            ),
-            (
-                mta_sts_txt_answer_kind::TemporaryFailure,
-                (
-                    mta_sts_reason::TemporaryFailure,
-                    mta_sts_status::DiscoveryDnsTemporaryFailure,
-                ),
-                true,
-            ),
-        ] {
-            let lookup = new_lookup(ptr::null());
-            assert_eq!(
-                mta_sts_lookup_handle_txt(lookup, NOW, kind as u32, ptr::null(), 0),
-                mta_sts_status::Ok
-            );
-            let outcome = outcome_of(lookup);
-            assert_eq!(reason(outcome), expected);
-            assert_eq!(cache_action(outcome), mta_sts_cache_action::Nothing);
-            assert_eq!(report(outcome), None, "no policy is known to exist");
-            let mut policy = ptr::dangling_mut();
-            assert_eq!(
-                mta_sts_outcome_policy(outcome, &raw mut policy),
-                mta_sts_status::Ok
-            );
-            assert!(policy.is_null());
-            let mut entry = ptr::dangling_mut();
-            assert_eq!(
-                mta_sts_outcome_entry(outcome, &raw mut entry),
-                mta_sts_status::Ok
-            );
-            assert!(entry.is_null());
-            let mut is_temporary = !temporary;
-            assert_eq!(
-                mta_sts_outcome_is_temporary_failure(outcome, &raw mut is_temporary),
-                mta_sts_status::Ok
-            );
-            assert_eq!(is_temporary, temporary);
-            mta_sts_outcome_free(outcome);
-            mta_sts_lookup_free(lookup);
-        }
-        // Two STS records: unusable RRset, its select code.
-        let lookup = new_lookup(ptr::null());
-        let a = [mta_sts_bytes {
-            data: b"v=STSv1; id=1".as_ptr(),
-            len: 13,
-        }];
-        let b = [mta_sts_bytes {
-            data: b"v=STSv1; id=2".as_ptr(),
-            len: 13,
-        }];
-        let rrset = [
-            mta_sts_txt_record {
-                strings: a.as_ptr(),
-                count: 1,
-            },
-            mta_sts_txt_record {
-                strings: b.as_ptr(),
-                count: 1,
-            },
-        ];
-        assert_eq!(
-            mta_sts_lookup_handle_txt(lookup, NOW, 1, rrset.as_ptr(), 2),
-            mta_sts_status::Ok
-        );
-        let outcome = outcome_of(lookup);
-        assert_eq!(
-            reason(outcome),
-            (
-                mta_sts_reason::NoPolicy,
-                mta_sts_status::SelectMultipleRecords
-            )
-        );
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-    }
-
-    #[test]
-    fn rfc8460_s4_3_2_2_fetch_failures_are_classified_for_tls_rpt() {
-        let expired = into_handle(mta_sts_failure::new(Failure::with_reason(
-            ResultType::CertificateExpired,
-            "cert-expired",
-        )));
-        type Feed<'a> = &'a dyn Fn(*mut mta_sts_lookup) -> mta_sts_status;
-        let cases: [(Feed<'_>, mta_sts_status, (&str, &str)); 4] = [
-            (
-                &|l| {
-                    mta_sts_lookup_handle_fetch_error(
-                        l,
-                        NOW,
-                        mta_sts_transport_error::Timeout as u32,
-                    )
-                },
-                mta_sts_status::FetchTransport,
-                ("sts-policy-fetch-error", "policy-fetch-timeout"),
-            ),
-            (
-                &|l| mta_sts_lookup_handle_fetch_tls_failure(l, NOW, expired),
-                mta_sts_status::FetchCertificateInvalid,
-                ("sts-webpki-invalid", "cert-expired"),
-            ),
-            (
-                &|l| {
-                    fetch(
-                        l,
-                        200,
-                        Some("text/plain"),
-                        b"version: STSv1\nmode: enforce\nmax_age: 1\n",
-                    )
-                },
-                mta_sts_status::PolicyMissingMx,
-                ("sts-policy-invalid", ""),
-            ),
-            (
-                &|l| fetch(l, 200, Some("application/json"), POLICY),
-                mta_sts_status::FetchContentType,
-                ("sts-policy-fetch-error", "content-type-not-text-plain"),
-            ),
-        ];
-        for (feed, problem, (result_type, code)) in cases {
-            let lookup = new_lookup(ptr::null());
-            assert_eq!(txt(lookup, NOW, b"v=STSv1; id=1"), mta_sts_status::Ok);
-            assert_eq!(feed(lookup), mta_sts_status::Ok);
-            let outcome = outcome_of(lookup);
-            assert_eq!(reason(outcome), (mta_sts_reason::NoPolicy, problem));
-            assert_eq!(report(outcome), Some((result_type.into(), code.into())));
-            mta_sts_outcome_free(outcome);
-            mta_sts_lookup_free(lookup);
-        }
-        mta_sts_failure_free(expired);
-    }
-
-    #[test]
-    fn d10_d12_fetch_options_and_warnings() {
-        let lookup = new_lookup(ptr::null());
-        assert_eq!(
-            mta_sts_lookup_set_fetch_options(lookup, false, 100),
-            mta_sts_status::Ok
-        );
-        assert_eq!(txt(lookup, NOW, b"v=STSv1; id=1"), mta_sts_status::Ok);
-        assert_eq!(poll(lookup).4, 100);
-        assert_eq!(
-            mta_sts_lookup_set_fetch_options(lookup, true, 1),
-            mta_sts_status::LookupWrongStep
-        );
-        assert_eq!(poll(lookup).4, 100, "unchanged after a refused call");
-        assert_eq!(
-            fetch(lookup, 200, Some("text/html"), POLICY),
-            mta_sts_status::Ok
-        );
-        let outcome = outcome_of(lookup);
-        assert_eq!(
-            reason(outcome),
-            (mta_sts_reason::Fetched, mta_sts_status::Ok)
-        );
-        let mut warning = mta_sts_fetch_warning::MissingContentType;
-        assert_eq!(
-            mta_sts_outcome_fetch_warning(outcome, 0, &raw mut warning),
-            mta_sts_status::Ok
-        );
-        assert_eq!(warning, mta_sts_fetch_warning::UnexpectedContentType);
-        assert_eq!(
-            mta_sts_outcome_fetch_warning(outcome, 1, &raw mut warning),
-            mta_sts_status::IndexOutOfRange
-        );
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-
-        let lookup = new_lookup(ptr::null());
-        assert_eq!(
-            mta_sts_lookup_set_fetch_options(lookup, true, 10),
-            mta_sts_status::Ok
-        );
-        assert_eq!(txt(lookup, NOW, b"v=STSv1; id=1"), mta_sts_status::Ok);
-        assert_eq!(fetch(lookup, 200, None, POLICY), mta_sts_status::Ok);
-        let outcome = outcome_of(lookup);
-        assert_eq!(
-            reason(outcome),
-            (mta_sts_reason::NoPolicy, mta_sts_status::FetchBodyTooLarge)
-        );
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-    }
-
-    #[test]
-    fn rfc8461_s3_1_txt_answer_from_the_dns_helpers() {
-        let name = "_mta-sts.example.com";
-        let query = build(name, mta_sts_dns_type::Txt as u32, 77).unwrap();
-        let response = respond(
-            &query,
-            0,
-            &[txt_rdata(&[b"v=STSv1; id=2016", b"0831085700Z;"])],
-        );
-        let answer = parse(name, mta_sts_dns_type::Txt as u32, 77, &response).unwrap();
-        let lookup = new_lookup(ptr::null());
-        assert_eq!(
-            mta_sts_lookup_handle_dns_answer(lookup, NOW, answer),
-            mta_sts_status::Ok
-        );
-        mta_sts_dns_answer_free(answer);
-        assert_eq!(
-            fetch(lookup, 200, Some("text/plain"), POLICY),
-            mta_sts_status::Ok
-        );
-        let outcome = outcome_of(lookup);
-        let mut entry = ptr::null_mut();
-        assert_eq!(
-            mta_sts_outcome_entry(outcome, &raw mut entry),
-            mta_sts_status::Ok
-        );
-        let mut id = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_cache_entry_id(entry, &raw mut id),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(id), "20160831085700Z");
-        mta_sts_cache_entry_free(entry);
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-    }
-
-    #[test]
-    fn rfc8461_s10_2_refresh_and_s5_1_before_bounce() {
-        let entry = cached("1", NOW - 10);
-        let mut lookup = ptr::null_mut();
-        assert_eq!(
-            mta_sts_lookup_refresh(entry, NOW, &raw mut lookup),
-            mta_sts_status::Ok
-        );
-        // The refresh fetches even when DNS fails.
-        assert_eq!(
-            mta_sts_lookup_handle_txt(
-                lookup,
-                NOW,
-                mta_sts_txt_answer_kind::TemporaryFailure as u32,
-                ptr::null(),
-                0
-            ),
-            mta_sts_status::Ok
-        );
-        assert_eq!(poll(lookup).0, mta_sts_step_kind::FetchPolicy);
-        assert_eq!(
-            fetch(lookup, 200, Some("text/plain"), POLICY),
-            mta_sts_status::Ok
-        );
-        let outcome = outcome_of(lookup);
-        assert_eq!(
-            reason(outcome),
-            (mta_sts_reason::Fetched, mta_sts_status::Ok)
-        );
-        assert_eq!(cache_action(outcome), mta_sts_cache_action::Store);
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-
-        for (record, check) in [
-            (
-                &b"v=STSv1; id=2"[..],
-                mta_sts_bounce_check::RetryWithNewPolicy,
-            ),
-            (b"v=STSv1; id=1", mta_sts_bounce_check::NoNewPolicy),
-        ] {
-            let mut lookup = ptr::null_mut();
-            assert_eq!(
-                mta_sts_lookup_before_bounce(
-                    DOMAIN.as_ptr(),
-                    DOMAIN.len(),
-                    entry,
-                    b"1".as_ptr(),
-                    1,
-                    NOW,
-                    &raw mut lookup
-                ),
-                mta_sts_status::Ok
-            );
-            assert_eq!(txt(lookup, NOW, record), mta_sts_status::Ok);
-            if poll(lookup).0 == mta_sts_step_kind::FetchPolicy {
-                assert_eq!(
-                    fetch(lookup, 200, Some("text/plain"), POLICY),
-                    mta_sts_status::Ok
-                );
-            }
-            let outcome = outcome_of(lookup);
-            let mut got = mta_sts_bounce_check::NotApplicable;
-            assert_eq!(
-                mta_sts_outcome_bounce_check(outcome, &raw mut got),
-                mta_sts_status::Ok
-            );
-            assert_eq!(got, check);
-            mta_sts_outcome_free(outcome);
-            mta_sts_lookup_free(lookup);
-        }
-        mta_sts_cache_entry_free(entry);
-    }
-
-    #[test]
-    fn input_that_does_not_answer_the_step_changes_nothing() {
-        let lookup = new_lookup(ptr::null());
-        let mut out = ptr::dangling_mut();
-        assert_eq!(
-            mta_sts_lookup_outcome(lookup, &raw mut out),
-            mta_sts_status::LookupNotDone
-        );
-        assert_eq!(out, ptr::dangling_mut());
-        assert_eq!(
-            fetch(lookup, 200, None, POLICY),
-            mta_sts_status::LookupWrongStep
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_fetch_error(lookup, NOW, 1),
-            mta_sts_status::LookupWrongStep
-        );
-        assert_eq!(poll(lookup).0, mta_sts_step_kind::QueryTxt);
-        assert_eq!(txt(lookup, NOW, b"v=STSv1; id=1"), mta_sts_status::Ok);
-        assert_eq!(
-            txt(lookup, NOW, b"v=STSv1; id=2"),
-            mta_sts_status::LookupWrongStep
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_fetch_error(lookup, NOW, 0),
-            mta_sts_status::UnknownEnumValue
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_fetch_error(lookup, NOW, 6),
-            mta_sts_status::UnknownEnumValue
-        );
-        assert_eq!(poll(lookup).0, mta_sts_step_kind::FetchPolicy);
-        assert_eq!(
-            fetch(lookup, 200, Some("text/plain"), POLICY),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            fetch(lookup, 200, Some("text/plain"), POLICY),
-            mta_sts_status::LookupWrongStep
-        );
-        mta_sts_lookup_free(lookup);
-    }
-
-    #[test]
-    fn null_bad_utf8_and_bad_domains_are_statuses_and_leave_outputs_alone() {
-        let sentinel = ptr::dangling_mut::<mta_sts_lookup>();
-        for (domain, status) in [
-            (&b"\xffexample.com"[..], mta_sts_status::InvalidUtf8),
-            (b"[192.0.2.1]", mta_sts_status::DomainAddressLiteral),
-            (b"", mta_sts_status::DomainEmpty),
-        ] {
-            let mut out = sentinel;
-            assert_eq!(
-                mta_sts_lookup_new(
-                    domain.as_ptr(),
-                    domain.len(),
-                    ptr::null(),
-                    NOW,
-                    &raw mut out
-                ),
-                status
-            );
-            assert_eq!(out, sentinel);
-            assert_eq!(
-                mta_sts_lookup_before_bounce(
-                    domain.as_ptr(),
-                    domain.len(),
-                    ptr::null(),
-                    b"1".as_ptr(),
-                    1,
-                    NOW,
-                    &raw mut out
-                ),
-                status
-            );
-            assert_eq!(out, sentinel);
-        }
-        let mut out = sentinel;
-        assert_eq!(
-            mta_sts_lookup_new(ptr::null(), 3, ptr::null(), NOW, &raw mut out),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_lookup_new(
-                DOMAIN.as_ptr(),
-                DOMAIN.len(),
-                ptr::null(),
-                NOW,
-                ptr::null_mut()
-            ),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_lookup_before_bounce(
-                DOMAIN.as_ptr(),
-                DOMAIN.len(),
-                ptr::null(),
-                b"\xff".as_ptr(),
-                1,
-                NOW,
-                &raw mut out
-            ),
-            mta_sts_status::InvalidUtf8
-        );
-        assert_eq!(
-            mta_sts_lookup_refresh(ptr::null(), NOW, &raw mut out),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(out, sentinel);
-
-        let lookup = new_lookup(ptr::null());
-        assert_eq!(
-            mta_sts_lookup_handle_txt(lookup, NOW, 1, ptr::null(), 1),
-            mta_sts_status::NullParameter
-        );
-        let broken = [mta_sts_txt_record {
-            strings: ptr::null(),
-            count: 2,
-        }];
-        assert_eq!(
-            mta_sts_lookup_handle_txt(lookup, NOW, 1, broken.as_ptr(), 1),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_txt(lookup, NOW, 0, ptr::null(), 0),
-            mta_sts_status::UnknownEnumValue
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_dns_answer(lookup, NOW, ptr::null()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_txt(ptr::null_mut(), NOW, 2, ptr::null(), 0),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            poll(lookup).0,
-            mta_sts_step_kind::QueryTxt,
-            "nothing changed"
-        );
-        assert_eq!(
-            mta_sts_lookup_poll(lookup, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(txt(lookup, NOW, b"v=STSv1; id=1"), mta_sts_status::Ok);
-        assert_eq!(
-            mta_sts_lookup_handle_fetch_response(
-                lookup,
-                NOW,
-                200,
-                ptr::null(),
-                4,
-                POLICY.as_ptr(),
-                POLICY.len()
-            ),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_fetch_response(lookup, NOW, 200, ptr::null(), 0, ptr::null(), 9),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_lookup_handle_fetch_tls_failure(lookup, NOW, ptr::null()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            poll(lookup).0,
-            mta_sts_step_kind::FetchPolicy,
-            "nothing changed"
-        );
-        // A Content-Type that is not UTF-8 is simply not text/plain.
-        assert_eq!(fetch_raw_ct(lookup, b"text/\xffplain"), mta_sts_status::Ok);
-        let outcome = outcome_of(lookup);
-        assert_eq!(reason(outcome).1, mta_sts_status::FetchContentType);
-
-        let mut reason_out = mta_sts_reason::Fetched;
-        let mut failure = ptr::dangling_mut();
-        let (mut action, mut b) = (mta_sts_backoff_action::Clear, ptr::dangling_mut());
-        assert_eq!(
-            mta_sts_outcome_reason(ptr::null(), &raw mut reason_out),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_outcome_reason(outcome, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_outcome_report(ptr::null(), &raw mut failure),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(failure, ptr::dangling_mut());
-        assert_eq!(
-            mta_sts_outcome_backoff(outcome, &raw mut action, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(action, mta_sts_backoff_action::Clear, "no partial output");
-        assert_eq!(
-            mta_sts_outcome_backoff(outcome, ptr::null_mut(), &raw mut b),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(b, ptr::dangling_mut());
-        let mut id = mta_sts_str::borrow("x");
-        assert_eq!(
-            mta_sts_backoff_id(ptr::null(), &raw mut id),
-            mta_sts_status::NullParameter
-        );
-        mta_sts_outcome_free(outcome);
-        mta_sts_lookup_free(lookup);
-        mta_sts_lookup_free(ptr::null_mut());
-        mta_sts_outcome_free(ptr::null_mut());
-        mta_sts_backoff_free(ptr::null_mut());
-    }
-
-    fn fetch_raw_ct(lookup: *mut mta_sts_lookup, content_type: &[u8]) -> mta_sts_status {
-        mta_sts_lookup_handle_fetch_response(
-            lookup,
-            NOW,
-            200,
-            content_type.as_ptr(),
-            content_type.len(),
-            POLICY.as_ptr(),
-            POLICY.len(),
-        )
-    }
-
-    #[test]
-    fn handles_are_send_and_the_immutable_ones_sync() {
-        fn send<T: Send>() {}
-        fn sync<T: Send + Sync>() {}
-        send::<mta_sts_lookup>();
-        sync::<mta_sts_outcome>();
-        sync::<mta_sts_backoff>();
-    }
-
-    #[test]
-    fn every_discovery_and_fetch_problem_gets_a_distinct_code() {
-        use mta_sts_core::{
-            DiscoveryError, FetchError, PolicyError, RecordError, RecordSelectError,
-            TransportError as T,
-        };
-        let fetch = [
-            FetchError::CertificateInvalid(Failure::new(ResultType::StsWebpkiInvalid)),
-            FetchError::Tls(Failure::new(ResultType::StsPolicyFetchError)),
-            FetchError::Transport(T::Dns),
-            FetchError::Status { status: 404 },
-            FetchError::ContentType {
-                content_type: "x".into(),
-            },
-            FetchError::BodyTooLarge { len: 2, limit: 1 },
-            FetchError::NotUtf8 { offset: 0 },
-        ];
-        let mut seen = std::collections::HashSet::new();
-        for e in &fetch {
-            let status = mta_sts_status::from(e);
-            assert!((2000..2099).contains(&(status as u32)), "{e:?}");
-            assert!(seen.insert(status), "{e:?}");
-        }
-        assert_eq!(
-            mta_sts_status::from(&FetchError::Policy(PolicyError::MissingField {
-                field: "mode"
-            })),
-            mta_sts_status::PolicyMissingField
-        );
-        for (e, status) in [
-            (DiscoveryError::NoRecord, mta_sts_status::SelectNoRecord),
-            (
-                DiscoveryError::InvalidRecord(RecordSelectError::Invalid(RecordError::MissingId)),
-                mta_sts_status::RecordMissingId,
-            ),
-            (
-                DiscoveryError::DnsTemporaryFailure,
-                mta_sts_status::DiscoveryDnsTemporaryFailure,
-            ),
-            (
-                DiscoveryError::Fetch(FetchError::Status { status: 500 }),
-                mta_sts_status::FetchHttpStatus,
-            ),
-        ] {
-            assert_eq!(mta_sts_status::from(&e), status);
-        }
-    }
 }

@@ -1,12 +1,13 @@
 //! Every raw-pointer operation of the crate, in one place.
 //!
-//! The exported functions are safe `extern "C" fn`s: C cannot call them any other way,
-//! and the caller's side of the contract (a non-NULL pointer points to a live, properly
-//! initialized value of the declared type; `(data, len)` describes readable memory) is
-//! documented in the header. This module turns those pointers into references after the
-//! checks that *can* be made here: NULL, alignment and the `isize::MAX` length bound.
-//! Nothing outside this module dereferences a pointer, and no other module contains
-//! an `unsafe` block (`tests/unsafe_confined.rs` checks it).
+//! The exported functions that take pointers are `unsafe extern "C" fn`s: the caller's
+//! side of the contract (a non-NULL pointer points to a live, properly initialized
+//! value of the declared type; `(data, len)` describes readable memory) cannot be
+//! checked, and Rust callers must say they keep it (C callers cannot tell the
+//! difference). This module turns those pointers into references after the checks
+//! that *can* be made here: NULL, alignment and the `isize::MAX` length bound. Nothing
+//! outside this module dereferences a pointer, and no other module contains an
+//! `unsafe` block (`tests/unsafe_confined.rs` checks it).
 
 use std::ptr::NonNull;
 
@@ -172,13 +173,6 @@ pub(crate) fn free_handle<T>(ptr: *mut T) {
     // SAFETY: the C caller guarantees that a non-NULL `ptr` was returned by this
     // library for this handle type (so by `into_handle::<T>`) and is freed only once.
     drop(unsafe { Box::from_raw(ptr) });
-}
-
-/// The text of a view written by this library (tests only).
-#[cfg(test)]
-pub(crate) fn view_text<'a>(view: crate::view::mta_sts_str) -> &'a str {
-    let bytes = try_slice(view.data.cast::<u8>(), view.len).unwrap_or_default();
-    std::str::from_utf8(bytes).unwrap_or("<not UTF-8>")
 }
 
 #[cfg(test)]

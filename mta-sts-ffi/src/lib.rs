@@ -65,13 +65,16 @@
 //! mta_sts_policy_free(policy);
 //! ```
 //!
-//! The same calls from Rust, which is how this crate's unit tests drive the ABI:
+//! The same calls from Rust, which is how the scenario tests (`tests/*.rs`) drive the ABI:
 //!
 //! ```
 //! use std::ptr;
 //! use mta_sts::*;
 //!
 //! let body = b"version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
+//! // SAFETY: every pointer is NULL or points to a live value of its type, and each
+//! // handle is freed once, after its last use.
+//! unsafe {
 //! let mut policy = ptr::null_mut();
 //! assert_eq!(mta_sts_policy_parse(body.as_ptr(), body.len(), &mut policy), mta_sts_status::Ok);
 //!
@@ -89,11 +92,14 @@
 //!
 //! // A NULL argument is a status, not a crash.
 //! assert_eq!(mta_sts_policy_parse(ptr::null(), 1, &mut policy), mta_sts_status::NullParameter);
+//! }
 //! ```
 //!
 //! The caller's side of the contract (pointers point to live values of the declared
 //! type, lengths are right, handles are not used after `_free`) cannot be checked;
-//! breaking it is undefined behaviour, as everywhere in C.
+//! breaking it is undefined behaviour, as everywhere in C. That is why, for Rust
+//! callers, every function that takes a pointer is an `unsafe extern "C" fn` (the C
+//! ABI is the same).
 
 #![deny(missing_docs)]
 // C names for C types (`mta_sts_policy`, `mta_sts_status`): the header reads like C.
@@ -112,6 +118,7 @@
 mod aggregator;
 mod boundary;
 mod cache;
+mod convert;
 mod delivery;
 mod dns;
 mod engine;

@@ -5,10 +5,11 @@ use std::sync::OnceLock;
 use mta_sts_core::{DeliveryPlan, Mode, Policy, PolicyError};
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::text;
 use crate::failure::mta_sts_failure;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
-use crate::view::mta_sts_str;
+use crate::view::{item, mta_sts_str};
 
 /// A parsed MTA-STS policy, RFC 8461 §3.2.
 ///
@@ -36,7 +37,8 @@ impl mta_sts_policy {
         }
     }
 
-    fn mx(&self) -> &[String] {
+    /// The canonical text of each `mx` pattern, in the order served.
+    pub(crate) fn mx(&self) -> &[String] {
         self.mx
             .get_or_init(|| self.policy.mx().iter().map(ToString::to_string).collect())
     }
@@ -83,8 +85,14 @@ impl From<Mode> for mta_sts_mode {
 ///
 /// Tolerated deviations (blank lines, CRLF mixes, letter case, a trailing dot in an
 /// `mx` value, ...) are accepted and listed by `mta_sts_policy_warning()`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_parse(
+pub unsafe extern "C" fn mta_sts_policy_parse(
     body: *const u8,
     body_len: usize,
     out_policy: *mut *mut mta_sts_policy,
@@ -100,14 +108,26 @@ pub extern "C" fn mta_sts_policy_parse(
 
 /// Frees a policy. `NULL` is a no-op; freeing twice is a caller bug. Views read from
 /// the policy become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_free(policy: *mut mta_sts_policy) {
+pub unsafe extern "C" fn mta_sts_policy_free(policy: *mut mta_sts_policy) {
     value_boundary((), || free_handle(policy));
 }
 
 /// Writes the policy mode to `*out_mode`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_mode(
+pub unsafe extern "C" fn mta_sts_policy_mode(
     policy: *const mta_sts_policy,
     out_mode: *mut mta_sts_mode,
 ) -> mta_sts_status {
@@ -120,8 +140,14 @@ pub extern "C" fn mta_sts_policy_mode(
 
 /// Writes `max_age` in seconds to `*out_max_age`: clamped to 31557600 (one year,
 /// RFC 8461 §3.2 erratum 7282); `0` means apply to this delivery, do not cache.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_max_age(
+pub unsafe extern "C" fn mta_sts_policy_max_age(
     policy: *const mta_sts_policy,
     out_max_age: *mut u32,
 ) -> mta_sts_status {
@@ -133,8 +159,14 @@ pub extern "C" fn mta_sts_policy_max_age(
 }
 
 /// Writes the number of `mx` patterns to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_mx_count(
+pub unsafe extern "C" fn mta_sts_policy_mx_count(
     policy: *const mta_sts_policy,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -150,8 +182,14 @@ pub extern "C" fn mta_sts_policy_mx_count(
 ///
 /// The view is valid until `policy` is freed. An `index` not below
 /// `mta_sts_policy_mx_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_mx(
+pub unsafe extern "C" fn mta_sts_policy_mx(
     policy: *const mta_sts_policy,
     index: usize,
     out_pattern: *mut mta_sts_str,
@@ -159,10 +197,7 @@ pub extern "C" fn mta_sts_policy_mx(
     status_boundary(|| {
         let policy = try_ref(policy)?;
         let out = try_out(out_pattern)?;
-        let pattern = policy
-            .mx()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let pattern = item(policy.mx(), index)?;
         out.write(mta_sts_str::borrow(pattern));
         Ok(())
     })
@@ -170,8 +205,14 @@ pub extern "C" fn mta_sts_policy_mx(
 
 /// Writes the number of warnings (tolerated deviations from RFC 8461 §3.2) to
 /// `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_warnings_count(
+pub unsafe extern "C" fn mta_sts_policy_warnings_count(
     policy: *const mta_sts_policy,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -187,8 +228,14 @@ pub extern "C" fn mta_sts_policy_warnings_count(
 ///
 /// The view is valid until `policy` is freed. An `index` not below
 /// `mta_sts_policy_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_warning(
+pub unsafe extern "C" fn mta_sts_policy_warning(
     policy: *const mta_sts_policy,
     index: usize,
     out_line: *mut usize,
@@ -211,8 +258,14 @@ pub extern "C" fn mta_sts_policy_warning(
 }
 
 /// Writes the number of lines of the body as served to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_lines_count(
+pub unsafe extern "C" fn mta_sts_policy_lines_count(
     policy: *const mta_sts_policy,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -229,8 +282,14 @@ pub extern "C" fn mta_sts_policy_lines_count(
 ///
 /// The view is valid until `policy` is freed. An `index` not below
 /// `mta_sts_policy_lines_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_line(
+pub unsafe extern "C" fn mta_sts_policy_line(
     policy: *const mta_sts_policy,
     index: usize,
     out_line: *mut mta_sts_str,
@@ -238,11 +297,7 @@ pub extern "C" fn mta_sts_policy_line(
     status_boundary(|| {
         let policy = try_ref(policy)?;
         let out = try_out(out_line)?;
-        let line = policy
-            .policy
-            .lines()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let line = item(policy.policy.lines(), index)?;
         out.write(mta_sts_str::borrow(line));
         Ok(())
     })
@@ -254,8 +309,14 @@ pub extern "C" fn mta_sts_policy_line(
 ///
 /// `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). This
 /// answers the pattern question only; `mta_sts_policy_check_mx()` applies the mode.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_matches_mx(
+pub unsafe extern "C" fn mta_sts_policy_matches_mx(
     policy: *const mta_sts_policy,
     host: *const u8,
     host_len: usize,
@@ -263,7 +324,7 @@ pub extern "C" fn mta_sts_policy_matches_mx(
 ) -> mta_sts_status {
     status_boundary(|| {
         let policy = try_ref(policy)?;
-        let host = crate::mx::host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         try_out(out_matches)?.write(policy.policy.matches_mx(host));
         Ok(())
     })
@@ -281,8 +342,14 @@ pub extern "C" fn mta_sts_policy_matches_mx(
 /// `host`/`host_len`: the MX host name, UTF-8 (NULL only if `host_len` is 0). In
 /// `testing` mode a mismatch is still a failure to report, but after the delivery
 /// attempt; that verdict is not part of this version of the C API.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_check_mx(
+pub unsafe extern "C" fn mta_sts_policy_check_mx(
     policy: *const mta_sts_policy,
     host: *const u8,
     host_len: usize,
@@ -290,7 +357,7 @@ pub extern "C" fn mta_sts_policy_check_mx(
 ) -> mta_sts_status {
     status_boundary(|| {
         let policy = try_ref(policy)?;
-        let host = crate::mx::host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         let out = try_out(out_failure)?;
         let plan = DeliveryPlan::new(Some(&policy.policy), [host]);
         let failure = plan
@@ -311,8 +378,14 @@ pub extern "C" fn mta_sts_policy_check_mx(
 /// (`MTA_STS_STATUS_POLICY_TOO_LARGE`, `_TOO_MANY_MX`, `_MISSING_FIELD`,
 /// `_MISSING_MX`). It parses the body again: call it after a failed parse, not on the
 /// hot path. `body`/`body_len` as for `mta_sts_policy_parse()`. Thread-safe.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_policy_error_line(
+pub unsafe extern "C" fn mta_sts_policy_error_line(
     body: *const u8,
     body_len: usize,
     out_line: *mut usize,
@@ -336,189 +409,4 @@ pub extern "C" fn mta_sts_policy_error_line(
         out.write(line);
         Ok(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::failure::{mta_sts_failure_free, mta_sts_failure_reason_code};
-    use crate::ffi::view_text;
-
-    const RFC_POLICY: &[u8] = b"version: STSv1\nmode: enforce\nmx: mail.example.com\n\
-        mx: *.example.net\nmx: backupmx.example.com\nmax_age: 604800\n";
-
-    fn parse(body: &[u8]) -> Result<*mut mta_sts_policy, mta_sts_status> {
-        let mut out = ptr::null_mut();
-        match mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut out) {
-            mta_sts_status::Ok => Ok(out),
-            status => Err(status),
-        }
-    }
-
-    fn count(
-        f: extern "C" fn(*const mta_sts_policy, *mut usize) -> mta_sts_status,
-        p: *const mta_sts_policy,
-    ) -> usize {
-        let mut n = usize::MAX;
-        assert_eq!(f(p, &raw mut n), mta_sts_status::Ok);
-        n
-    }
-
-    #[test]
-    fn rfc8461_s3_2_example_policy_through_the_c_functions() {
-        let policy = parse(RFC_POLICY).unwrap();
-        let mut mode = mta_sts_mode::None;
-        assert_eq!(
-            mta_sts_policy_mode(policy, &raw mut mode),
-            mta_sts_status::Ok
-        );
-        assert_eq!(mode, mta_sts_mode::Enforce);
-        let mut max_age = 0;
-        assert_eq!(
-            mta_sts_policy_max_age(policy, &raw mut max_age),
-            mta_sts_status::Ok
-        );
-        assert_eq!(max_age, 604_800);
-        assert_eq!(count(mta_sts_policy_mx_count, policy), 3);
-        let mut view = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_policy_mx(policy, 1, &raw mut view),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(view), "*.example.net");
-        assert_eq!(count(mta_sts_policy_lines_count, policy), 6);
-        assert_eq!(
-            mta_sts_policy_line(policy, 0, &raw mut view),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(view), "version: STSv1");
-        assert_eq!(count(mta_sts_policy_warnings_count, policy), 0);
-        mta_sts_policy_free(policy);
-    }
-
-    #[test]
-    fn rfc8461_s3_2_warnings_carry_line_and_message() {
-        let policy =
-            parse(b"version: STSv1\nmode: enforce\nmx: mx.example.org.\nmax_age: 1\n").unwrap();
-        assert_eq!(count(mta_sts_policy_warnings_count, policy), 1);
-        let (mut line, mut message) = (0, mta_sts_str::borrow(""));
-        assert_eq!(
-            mta_sts_policy_warning(policy, 0, &raw mut line, &raw mut message),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            (line, view_text(message)),
-            (3, "trailing dot in mx value removed")
-        );
-        assert_eq!(
-            mta_sts_policy_warning(policy, 1, &raw mut line, &raw mut message),
-            mta_sts_status::IndexOutOfRange
-        );
-        mta_sts_policy_free(policy);
-    }
-
-    #[test]
-    fn rfc8461_s3_2_invalid_policies_leave_the_output_alone() {
-        let sentinel = ptr::dangling_mut::<mta_sts_policy>();
-        let mut out = sentinel;
-        let body = b"version: STSv1\nmode: enforce\nmax_age: 1\n";
-        assert_eq!(
-            mta_sts_policy_parse(body.as_ptr(), body.len(), &raw mut out),
-            mta_sts_status::PolicyMissingMx
-        );
-        assert_eq!(out, sentinel);
-    }
-
-    #[test]
-    fn rfc8461_s4_1_and_s5_enforce_skips_only_unlisted_hosts() {
-        let policy = parse(RFC_POLICY).unwrap();
-        for (host, listed) in [
-            (&b"mail.example.com"[..], true),
-            (b"MX1.example.net.", true),
-            (b"a.b.example.net", false),
-            (b"mx.attacker.example", false),
-        ] {
-            let mut matches = !listed;
-            assert_eq!(
-                mta_sts_policy_matches_mx(policy, host.as_ptr(), host.len(), &raw mut matches),
-                mta_sts_status::Ok
-            );
-            assert_eq!(matches, listed, "{host:?}");
-            let mut failure = ptr::dangling_mut();
-            assert_eq!(
-                mta_sts_policy_check_mx(policy, host.as_ptr(), host.len(), &raw mut failure),
-                mta_sts_status::Ok
-            );
-            assert_eq!(failure.is_null(), listed, "{host:?}");
-            if !listed {
-                let mut code = mta_sts_str::borrow("");
-                assert_eq!(
-                    mta_sts_failure_reason_code(failure, &raw mut code),
-                    mta_sts_status::Ok
-                );
-                assert_eq!(view_text(code), "mtasts-policy-mx-mismatch");
-            }
-            mta_sts_failure_free(failure);
-        }
-        mta_sts_policy_free(policy);
-    }
-
-    #[test]
-    fn handles_are_send_and_sync_and_lines_build_once_under_threads() {
-        fn send_sync<T: Send + Sync>() {}
-        send_sync::<mta_sts_policy>();
-        send_sync::<crate::record::mta_sts_record>();
-        send_sync::<mta_sts_failure>();
-
-        let policy = parse(RFC_POLICY).unwrap();
-        // A raw pointer is not Send; the address is, and C shares handles that way.
-        let address = policy as usize;
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                std::thread::spawn(move || {
-                    let mut view = mta_sts_str::borrow("");
-                    let p = address as *const mta_sts_policy;
-                    assert_eq!(mta_sts_policy_line(p, 5, &raw mut view), mta_sts_status::Ok);
-                    view_text(view).to_owned()
-                })
-            })
-            .collect();
-        for t in threads {
-            assert_eq!(t.join().unwrap(), "max_age: 604800");
-        }
-        mta_sts_policy_free(policy);
-    }
-
-    #[test]
-    fn rfc8461_s3_2_error_line_points_at_the_offending_line() {
-        for (body, line) in [
-            (
-                &b"version: STSv1\nmode: enforce\nmx: mail.example.com\nmx: -bad-\nmax_age: 1\n"[..],
-                4,
-            ),
-            (b"version: STSv1\nmode: sometimes\n", 2),
-            (b"version: STSv1\n\nno colon here\n", 3),
-            (b"version: STSv1\nmode: enforce\nmax_age: 1\n", 0),
-            (RFC_POLICY, 0),
-        ] {
-            let mut got = usize::MAX;
-            assert_eq!(
-                mta_sts_policy_error_line(body.as_ptr(), body.len(), &raw mut got),
-                mta_sts_status::Ok
-            );
-            assert_eq!(got, line, "{}", String::from_utf8_lossy(body));
-        }
-        let mut untouched = 7;
-        assert_eq!(
-            mta_sts_policy_error_line(ptr::null(), 1, &raw mut untouched),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(untouched, 7);
-        assert_eq!(
-            mta_sts_policy_error_line(RFC_POLICY.as_ptr(), RFC_POLICY.len(), ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-    }
 }

@@ -9,11 +9,11 @@ use tls_rpt_core::{
     Report, Toleration, gzip, policy_domain, report_email, report_file_name,
 };
 
-use crate::aggregator::utc_day;
 use crate::boundary::{status_boundary, value_boundary};
-use crate::ffi::{free_handle, into_handle, try_out, try_out_buf, try_ref, try_slice};
+use crate::convert::{bytes_text, optional_text, report_time};
+use crate::ffi::{free_handle, into_handle, try_out, try_out_buf, try_ref};
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_bytes, mta_sts_str};
+use crate::view::{item, mta_sts_bytes, mta_sts_str};
 
 /// One TLS-RPT aggregate report (RFC 8460 §4.4), with what was noticed reading it.
 ///
@@ -98,8 +98,14 @@ impl mta_sts_report_list {
 }
 
 /// Writes the number of reports in the list to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_list_count(
+pub unsafe extern "C" fn mta_sts_report_list_count(
     list: *const mta_sts_report_list,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -114,8 +120,14 @@ pub extern "C" fn mta_sts_report_list_count(
 /// `*out_report`; free it with `mta_sts_report_free()` (it does not depend on `list`,
 /// which may be freed first). An `index` not below `mta_sts_report_list_count()`
 /// gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_list_get(
+pub unsafe extern "C" fn mta_sts_report_list_get(
     list: *const mta_sts_report_list,
     index: usize,
     out_report: *mut *mut mta_sts_report,
@@ -123,10 +135,7 @@ pub extern "C" fn mta_sts_report_list_get(
     status_boundary(|| {
         let list = try_ref(list)?;
         let out = try_out(out_report)?;
-        let report = list
-            .reports
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let report = item(&list.reports, index)?;
         out.write(into_handle(mta_sts_report::new(report.clone(), &[], &[])));
         Ok(())
     })
@@ -134,15 +143,27 @@ pub extern "C" fn mta_sts_report_list_get(
 
 /// Frees a report list. `NULL` is a no-op; freeing twice is a caller bug. Reports
 /// taken from it stay valid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_list_free(list: *mut mta_sts_report_list) {
+pub unsafe extern "C" fn mta_sts_report_list_free(list: *mut mta_sts_report_list) {
     value_boundary((), || free_handle(list));
 }
 
 /// Frees a report. `NULL` is a no-op; freeing twice is a caller bug. Views read from
 /// the report become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
+pub unsafe extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
     value_boundary((), || free_handle(report));
 }
 
@@ -152,8 +173,14 @@ pub extern "C" fn mta_sts_report_free(report: *mut mta_sts_report) {
 /// order, `mx-host` and `policy-string` as arrays, `failure-details` always present,
 /// UTC `Z` date-times, even for a report read leniently. The view is valid until
 /// `report` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_json(
+pub unsafe extern "C" fn mta_sts_report_json(
     report: *const mta_sts_report,
     out_json: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -176,8 +203,14 @@ fn bytes_view(bytes: &[u8]) -> mta_sts_bytes {
 ///
 /// The bytes are made on first call and kept; the view is valid until `report` is
 /// freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_gzip(
+pub unsafe extern "C" fn mta_sts_report_gzip(
     report: *const mta_sts_report,
     out_gzip: *mut mta_sts_bytes,
 ) -> mta_sts_status {
@@ -195,8 +228,14 @@ pub extern "C" fn mta_sts_report_gzip(
 ///
 /// `*out_body` is a view valid until `report` is freed; `*out_content_type` points to
 /// static memory.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_https_post(
+pub unsafe extern "C" fn mta_sts_report_https_post(
     report: *const mta_sts_report,
     compress: bool,
     out_body: *mut mta_sts_bytes,
@@ -217,16 +256,6 @@ pub extern "C" fn mta_sts_report_https_post(
     })
 }
 
-fn utf8(bytes: &[u8]) -> Result<&str, mta_sts_status> {
-    std::str::from_utf8(bytes).map_err(|_| mta_sts_status::InvalidUtf8)
-}
-
-/// An optional text argument: `None` when empty.
-fn optional<'a>(data: *const u8, len: usize) -> Result<Option<&'a str>, mta_sts_status> {
-    let text = utf8(try_slice(data, len)?)?;
-    Ok((!text.is_empty()).then_some(text))
-}
-
 /// Writes the recommended file name of RFC 8460 §5.1,
 /// `sender!policy-domain!begin!end[!unique-id].json[.gz]` (Unix-second timestamps of
 /// the `date-range`), into the caller's buffer.
@@ -238,8 +267,14 @@ fn optional<'a>(data: *const u8, len: usize) -> Result<Option<&'a str>, mta_sts_
 /// name (ASCII, not NUL-terminated) is in `buf` and its length in `*out_len`. Errors:
 /// `MTA_STS_STATUS_RPT_DELIVER_*` (no submitter or policy domain, several policy
 /// domains, invalid unique-id).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_file_name(
+pub unsafe extern "C" fn mta_sts_report_file_name(
     report: *const mta_sts_report,
     unique_id: *const u8,
     unique_id_len: usize,
@@ -250,7 +285,7 @@ pub extern "C" fn mta_sts_report_file_name(
 ) -> mta_sts_status {
     status_boundary(|| {
         let report = try_ref(report)?;
-        let unique_id = optional(unique_id, unique_id_len)?;
+        let unique_id = optional_text(unique_id, unique_id_len)?;
         let out = try_out_buf(buf, buf_len, out_len)?;
         let name = report_file_name(&report.report, unique_id, gzip)
             .map_err(|e| mta_sts_status::from(&e))?;
@@ -294,8 +329,14 @@ pub struct mta_sts_rpt_email_params {
 /// (bad header value, boundary or unique-id; no or several policy domains),
 /// `MTA_STS_STATUS_RPT_TIME_OUT_OF_RANGE` (date after 9999-12-31 or offset of a day or
 /// more), glue codes.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_email(
+pub unsafe extern "C" fn mta_sts_report_email(
     report: *const mta_sts_report,
     params: *const mta_sts_rpt_email_params,
     buf: *mut u8,
@@ -306,7 +347,7 @@ pub extern "C" fn mta_sts_report_email(
         let report = try_ref(report)?;
         let p = try_ref(params)?;
         let out = try_out_buf(buf, buf_len, out_len)?;
-        let text = |b: mta_sts_bytes| utf8(try_slice(b.data, b.len)?);
+        let text = bytes_text;
         let date = email_date(p.date, p.utc_offset_minutes)?;
         let params = EmailParams {
             from: text(p.from)?,
@@ -314,7 +355,7 @@ pub extern "C" fn mta_sts_report_email(
             date,
             message_id: text(p.message_id)?,
             boundary: text(p.boundary)?,
-            unique_id: optional(p.unique_id.data, p.unique_id.len)?,
+            unique_id: optional_text(p.unique_id.data, p.unique_id.len)?,
             compress: p.compress,
         };
         let mail = report_email(&report.report, &params).map_err(|e| mta_sts_status::from(&e))?;
@@ -323,15 +364,12 @@ pub extern "C" fn mta_sts_report_email(
 }
 
 fn email_date(secs: u64, offset_minutes: i32) -> Result<DateTime<FixedOffset>, mta_sts_status> {
-    utc_day(secs)?;
+    let time = report_time(secs)?;
     let offset = offset_minutes
         .checked_mul(60)
         .and_then(FixedOffset::east_opt)
         .ok_or(mta_sts_status::RptTimeOutOfRange)?;
-    let secs = i64::try_from(secs).map_err(|_| mta_sts_status::RptTimeOutOfRange)?;
-    DateTime::from_timestamp(secs, 0)
-        .map(|t| t.with_timezone(&offset))
-        .ok_or(mta_sts_status::RptTimeOutOfRange)
+    Ok(time.with_timezone(&offset))
 }
 
 /// Writes the one `policy-domain` of the report (the `TLS-Report-Domain`, RFC 8460
@@ -339,8 +377,14 @@ fn email_date(secs: u64, offset_minutes: i32) -> Result<DateTime<FixedOffset>, m
 /// `*out_domain`. The view is valid until `report` is freed. Errors:
 /// `MTA_STS_STATUS_RPT_DELIVER_NO_POLICY_DOMAIN`, `..._SEVERAL_POLICY_DOMAINS`,
 /// `..._INVALID_DOMAIN`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy_domain(
+pub unsafe extern "C" fn mta_sts_report_policy_domain(
     report: *const mta_sts_report,
     out_domain: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -373,8 +417,14 @@ pub struct mta_sts_rpt_report_info {
 
 /// Writes the top-level members of the report to `*out_info`; the views in it are
 /// valid until `report` is freed. (A member a lenient intake found missing is empty.)
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_info(
+pub unsafe extern "C" fn mta_sts_report_info(
     report: *const mta_sts_report,
     out_info: *mut mta_sts_rpt_report_info,
 ) -> mta_sts_status {
@@ -419,17 +469,19 @@ fn policy_at(
     report: &mta_sts_report,
     index: usize,
 ) -> Result<&tls_rpt_core::PolicyResult, mta_sts_status> {
-    report
-        .report
-        .policies
-        .get(index)
-        .ok_or(mta_sts_status::IndexOutOfRange)
+    item(&report.report.policies, index)
 }
 
 /// Writes element `policy_index` of `policies` to `*out_policy`;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past `policies_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy(
+pub unsafe extern "C" fn mta_sts_report_policy(
     report: *const mta_sts_report,
     policy_index: usize,
     out_policy: *mut mta_sts_rpt_policy_info,
@@ -454,47 +506,58 @@ pub extern "C" fn mta_sts_report_policy(
 /// Writes `policy-string` element `index` of policy `policy_index` to `*out_line`
 /// (for `sts`, a policy line as served). The view is valid until `report` is freed;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy_string(
+pub unsafe extern "C" fn mta_sts_report_policy_string(
     report: *const mta_sts_report,
     policy_index: usize,
     index: usize,
     out_line: *mut mta_sts_str,
 ) -> mta_sts_status {
-    status_boundary(|| {
-        let report = try_ref(report)?;
-        let out = try_out(out_line)?;
-        let p = policy_at(report, policy_index)?;
-        let line = p
-            .policy
-            .policy_string
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
-        out.write(mta_sts_str::borrow(line));
-        Ok(())
+    policy_text(report, policy_index, index, out_line, |p| {
+        &p.policy.policy_string
     })
 }
 
 /// Writes `mx-host` element `index` of policy `policy_index` to `*out_mx_host`. The
 /// view is valid until `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past
 /// either count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_policy_mx_host(
+pub unsafe extern "C" fn mta_sts_report_policy_mx_host(
     report: *const mta_sts_report,
     policy_index: usize,
     index: usize,
     out_mx_host: *mut mta_sts_str,
 ) -> mta_sts_status {
+    policy_text(report, policy_index, index, out_mx_host, |p| {
+        &p.policy.mx_host
+    })
+}
+
+/// Writes element `index` of one text list of policy `policy_index` as a view.
+fn policy_text(
+    report: *const mta_sts_report,
+    policy_index: usize,
+    index: usize,
+    out_text: *mut mta_sts_str,
+    list: impl FnOnce(&tls_rpt_core::PolicyResult) -> &[String],
+) -> mta_sts_status {
     status_boundary(|| {
         let report = try_ref(report)?;
-        let out = try_out(out_mx_host)?;
-        let p = policy_at(report, policy_index)?;
-        let mx = p
-            .policy
-            .mx_host
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
-        out.write(mta_sts_str::borrow(mx));
+        let out = try_out(out_text)?;
+        let text = item(list(policy_at(report, policy_index)?), index)?;
+        out.write(mta_sts_str::borrow(text));
         Ok(())
     })
 }
@@ -524,8 +587,14 @@ pub struct mta_sts_rpt_failure_detail {
 
 /// Writes `failure-details` element `index` of policy `policy_index` to
 /// `*out_detail`; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past either count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_failure_detail(
+pub unsafe extern "C" fn mta_sts_report_failure_detail(
     report: *const mta_sts_report,
     policy_index: usize,
     index: usize,
@@ -720,7 +789,7 @@ fn diagnostic<K: Copy>(
     let out_kind = try_out(out_kind)?;
     let out_path = out_path.map(try_out).transpose()?;
     let out_message = try_out(out_message)?;
-    let d = list.get(index).ok_or(mta_sts_status::IndexOutOfRange)?;
+    let d = item(list, index)?;
     out_kind.write(d.kind);
     if let Some(out_path) = out_path {
         out_path.write(mta_sts_str::borrow(&d.path));
@@ -731,8 +800,14 @@ fn diagnostic<K: Copy>(
 
 /// Writes the number of deviations the lenient intake tolerated to `*out_count` (0
 /// for a report from the aggregator or the strict parser).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_tolerations_count(
+pub unsafe extern "C" fn mta_sts_report_tolerations_count(
     report: *const mta_sts_report,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -747,8 +822,14 @@ pub extern "C" fn mta_sts_report_tolerations_count(
 /// `policies[0].policy.mx-host`) to `*out_path` and a short English message to
 /// `*out_message`. Views are valid until `report` is freed;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_toleration(
+pub unsafe extern "C" fn mta_sts_report_toleration(
     report: *const mta_sts_report,
     index: usize,
     out_kind: *mut mta_sts_rpt_deviation,
@@ -769,8 +850,14 @@ pub extern "C" fn mta_sts_report_toleration(
 
 /// Writes the number of intake notes (about the gzip or e-mail container) to
 /// `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_notes_count(
+pub unsafe extern "C" fn mta_sts_report_notes_count(
     report: *const mta_sts_report,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -784,8 +871,14 @@ pub extern "C" fn mta_sts_report_notes_count(
 /// Writes intake note number `index`: its kind to `*out_kind` and a short English
 /// message to `*out_message`. The view is valid until `report` is freed;
 /// `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_note(
+pub unsafe extern "C" fn mta_sts_report_note(
     report: *const mta_sts_report,
     index: usize,
     out_kind: *mut mta_sts_rpt_intake_note,
@@ -799,8 +892,14 @@ pub extern "C" fn mta_sts_report_note(
 
 /// Writes the number of consistency findings (things that parse but do not add up)
 /// to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_findings_count(
+pub unsafe extern "C" fn mta_sts_report_findings_count(
     report: *const mta_sts_report,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -814,8 +913,14 @@ pub extern "C" fn mta_sts_report_findings_count(
 /// Writes finding number `index`: its kind to `*out_kind`, its JSON path to
 /// `*out_path` and a short English message to `*out_message`. Views are valid until
 /// `report` is freed; `MTA_STS_STATUS_INDEX_OUT_OF_RANGE` past the count.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_report_finding(
+pub unsafe extern "C" fn mta_sts_report_finding(
     report: *const mta_sts_report,
     index: usize,
     out_kind: *mut mta_sts_rpt_finding,
@@ -832,500 +937,4 @@ pub extern "C" fn mta_sts_report_finding(
             out_message,
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::ffi::view_text;
-    use crate::intake::{mta_sts_report_parse, mta_sts_report_read_email};
-
-    /// A one-policy report in RFC form: the RFC 8460 §4.4 example with erratum 6241 and
-    /// the `receiving-ip` its first failure detail lacks.
-    const RFC_JSON: &[u8] = br#"{"organization-name":"Company-X","date-range":{"start-datetime":"2016-04-01T00:00:00Z","end-datetime":"2016-04-01T23:59:59Z"},"contact-info":"sts-reporting@company-x.example","report-id":"5065427c-23d3-47ca-b6e0-946ea0e8c4be","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: *.mail.company-y.example","max_age: 86400"],"policy-domain":"company-y.example","mx-host":["*.mail.company-y.example"]},"summary":{"total-successful-session-count":5326,"total-failure-session-count":303},"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"2001:db8:abcd:0012::1","receiving-mx-hostname":"mx1.mail.company-y.example","receiving-ip":"203.0.113.55","failed-session-count":100},{"result-type":"starttls-not-supported","sending-mta-ip":"2001:db8:abcd:0013::1","receiving-mx-hostname":"mx2.mail.company-y.example","receiving-ip":"203.0.113.56","failed-session-count":200,"additional-information":"https://reports.company-x.example/report_info?id=5065427c-23d3#StarttlsNotSupported"},{"result-type":"validation-failure","sending-mta-ip":"198.51.100.62","receiving-ip":"203.0.113.58","receiving-mx-hostname":"mx-backup.mail.company-y.example","failed-session-count":3,"failure-reason-code":"X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED"}]}]}"#;
-
-    fn b(s: &str) -> mta_sts_bytes {
-        mta_sts_bytes {
-            data: s.as_ptr(),
-            len: s.len(),
-        }
-    }
-
-    fn parse(json: &[u8]) -> *mut mta_sts_report {
-        let mut report = ptr::null_mut();
-        assert_eq!(
-            mta_sts_report_parse(json.as_ptr(), json.len(), &raw mut report),
-            mta_sts_status::Ok
-        );
-        report
-    }
-
-    fn bytes_of<'a>(view: mta_sts_bytes) -> &'a [u8] {
-        try_slice(view.data, view.len).unwrap()
-    }
-
-    /// Calls a needed-length function twice, as a C caller would.
-    fn buffered(
-        f: impl Fn(*mut u8, usize, *mut usize) -> mta_sts_status,
-    ) -> Result<Vec<u8>, mta_sts_status> {
-        let mut len = 0usize;
-        match f(ptr::null_mut(), 0, &raw mut len) {
-            mta_sts_status::BufferTooSmall => {}
-            mta_sts_status::Ok => return Ok(Vec::new()),
-            other => return Err(other),
-        }
-        let mut buf = vec![0u8; len];
-        assert_eq!(
-            f(buf.as_mut_ptr(), buf.len(), &raw mut len),
-            mta_sts_status::Ok
-        );
-        assert_eq!(len, buf.len());
-        Ok(buf)
-    }
-
-    fn email_params() -> mta_sts_rpt_email_params {
-        mta_sts_rpt_email_params {
-            from: b("tlsrpt@company-x.example"),
-            to: b("tlsrpt@company-y.example"),
-            date: 1_459_555_200, // 2016-04-02T00:00:00Z
-            utc_offset_minutes: 60,
-            message_id: b("r1@company-x.example"),
-            boundary: b("tlsrpt-boundary-1"),
-            unique_id: b(""),
-            compress: true,
-        }
-    }
-
-    #[test]
-    fn d19_json_view_is_the_deterministic_serialization() {
-        let report = parse(RFC_JSON);
-        let mut json = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_report_json(report, &raw mut json),
-            mta_sts_status::Ok
-        );
-        let again = parse(view_text(json).as_bytes());
-        let mut json2 = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_report_json(again, &raw mut json2),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(json), view_text(json2));
-        assert!(
-            view_text(json).contains(r#""receiving-mx-hostname":"mx1.mail.company-y.example""#)
-        );
-        mta_sts_report_free(again);
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn rfc8460_s5_2_gzip_and_https_post_bodies_are_views_of_the_report() {
-        let report = parse(RFC_JSON);
-        let mut gz = mta_sts_bytes {
-            data: ptr::null(),
-            len: 0,
-        };
-        assert_eq!(mta_sts_report_gzip(report, &raw mut gz), mta_sts_status::Ok);
-        assert_eq!(&bytes_of(gz)[..2], &[0x1f, 0x8b]);
-        let json = tls_rpt_core::gunzip(bytes_of(gz), 1 << 20).unwrap();
-        let mut view = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_report_json(report, &raw mut view),
-            mta_sts_status::Ok
-        );
-        assert_eq!(json, view_text(view).as_bytes());
-
-        let mut body = mta_sts_bytes {
-            data: ptr::null(),
-            len: 0,
-        };
-        let mut content_type = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_report_https_post(report, true, &raw mut body, &raw mut content_type),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            (body.data, body.len),
-            (gz.data, gz.len),
-            "the same kept bytes"
-        );
-        assert_eq!(view_text(content_type), "application/tlsrpt+gzip");
-        assert_eq!(
-            mta_sts_report_https_post(report, false, &raw mut body, &raw mut content_type),
-            mta_sts_status::Ok
-        );
-        assert_eq!(bytes_of(body), view_text(view).as_bytes());
-        assert_eq!(view_text(content_type), "application/tlsrpt+json");
-        assert_eq!(
-            mta_sts_report_https_post(report, false, ptr::null_mut(), &raw mut content_type),
-            mta_sts_status::NullParameter
-        );
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn rfc8460_s5_1_file_name_with_needed_length_semantics() {
-        let report = parse(RFC_JSON);
-        let name = |id: &str, gz: bool| {
-            buffered(|buf, len, out| {
-                mta_sts_report_file_name(report, id.as_ptr(), id.len(), gz, buf, len, out)
-            })
-        };
-        assert_eq!(
-            String::from_utf8(name("", true).unwrap()).unwrap(),
-            "company-x.example!company-y.example!1459468800!1459555199.json.gz"
-        );
-        assert_eq!(
-            String::from_utf8(name("001", false).unwrap()).unwrap(),
-            "company-x.example!company-y.example!1459468800!1459555199!001.json"
-        );
-        assert_eq!(
-            name("0-1", true),
-            Err(mta_sts_status::RptDeliverInvalidUniqueId)
-        );
-        // Too small by one: only the needed length is written.
-        let mut buf = [0xAAu8; 64];
-        let mut len = 0usize;
-        assert_eq!(
-            mta_sts_report_file_name(
-                report,
-                ptr::null(),
-                0,
-                true,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &raw mut len
-            ),
-            mta_sts_status::BufferTooSmall
-        );
-        assert_eq!(len, 65);
-        assert!(buf.iter().all(|b| *b == 0xAA));
-        let bad = b"\xff";
-        len = 7;
-        assert_eq!(
-            mta_sts_report_file_name(
-                report,
-                bad.as_ptr(),
-                1,
-                true,
-                buf.as_mut_ptr(),
-                buf.len(),
-                &raw mut len
-            ),
-            mta_sts_status::InvalidUtf8
-        );
-        assert_eq!(
-            mta_sts_report_file_name(
-                report,
-                ptr::null(),
-                0,
-                true,
-                buf.as_mut_ptr(),
-                buf.len(),
-                ptr::null_mut()
-            ),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(len, 7);
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn rfc8460_s5_3_email_round_trips_through_intake() {
-        let report = parse(RFC_JSON);
-        let params = email_params();
-        let mail = buffered(|buf, len, out| {
-            mta_sts_report_email(report, &raw const params, buf, len, out)
-        })
-        .unwrap();
-        let text = String::from_utf8_lossy(&mail);
-        assert!(
-            text.contains("Date: Sat, 02 Apr 2016 01:00:00 +0100\r\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("TLS-Report-Domain: company-y.example\r\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("TLS-Report-Submitter: company-x.example\r\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("Content-Type: application/tlsrpt+gzip\r\n"),
-            "{text}"
-        );
-
-        let mut back = ptr::null_mut();
-        assert_eq!(
-            mta_sts_report_read_email(mail.as_ptr(), mail.len(), 0, &raw mut back),
-            mta_sts_status::Ok
-        );
-        let (mut a, mut b_) = (mta_sts_str::borrow("a"), mta_sts_str::borrow("b"));
-        assert_eq!(mta_sts_report_json(report, &raw mut a), mta_sts_status::Ok);
-        assert_eq!(mta_sts_report_json(back, &raw mut b_), mta_sts_status::Ok);
-        assert_eq!(view_text(a), view_text(b_));
-        mta_sts_report_free(back);
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn rfc8460_s5_3_bad_email_params_are_statuses() {
-        let report = parse(RFC_JSON);
-        let call = |p: mta_sts_rpt_email_params| {
-            buffered(|buf, len, out| mta_sts_report_email(report, &raw const p, buf, len, out))
-                .err()
-        };
-        let mut p = email_params();
-        p.to = b("two words@example");
-        assert_eq!(call(p), Some(mta_sts_status::RptDeliverInvalidHeaderValue));
-        p = email_params();
-        p.boundary = b("");
-        assert_eq!(call(p), Some(mta_sts_status::RptDeliverInvalidBoundary));
-        p = email_params();
-        p.utc_offset_minutes = 24 * 60;
-        assert_eq!(call(p), Some(mta_sts_status::RptTimeOutOfRange));
-        p = email_params();
-        p.utc_offset_minutes = i32::MIN;
-        assert_eq!(call(p), Some(mta_sts_status::RptTimeOutOfRange));
-        p = email_params();
-        p.date = u64::MAX;
-        assert_eq!(call(p), Some(mta_sts_status::RptTimeOutOfRange));
-        p = email_params();
-        p.from = mta_sts_bytes {
-            data: ptr::null(),
-            len: 3,
-        };
-        assert_eq!(call(p), Some(mta_sts_status::NullParameter));
-        let mut len = 5usize;
-        assert_eq!(
-            mta_sts_report_email(report, ptr::null(), ptr::null_mut(), 0, &raw mut len),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(len, 5);
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn rfc8460_s4_4_contents_are_readable_through_structs() {
-        let report = parse(RFC_JSON);
-        let mut info = mta_sts_rpt_report_info {
-            organization_name: mta_sts_str::borrow(""),
-            contact_info: mta_sts_str::borrow(""),
-            report_id: mta_sts_str::borrow(""),
-            start: 0,
-            end: 0,
-            policies_count: 0,
-        };
-        assert_eq!(
-            mta_sts_report_info(report, &raw mut info),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(info.organization_name), "Company-X");
-        assert_eq!(
-            view_text(info.report_id),
-            "5065427c-23d3-47ca-b6e0-946ea0e8c4be"
-        );
-        assert_eq!(
-            (info.start, info.end, info.policies_count),
-            (1_459_468_800, 1_459_555_199, 1)
-        );
-
-        let mut p = mta_sts_rpt_policy_info {
-            policy_type: mta_sts_str::borrow(""),
-            policy_domain: mta_sts_str::borrow(""),
-            policy_string_count: 0,
-            mx_host_count: 0,
-            total_successful_session_count: 0,
-            total_failure_session_count: 0,
-            failure_details_count: 0,
-        };
-        assert_eq!(
-            mta_sts_report_policy(report, 0, &raw mut p),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            (view_text(p.policy_type), view_text(p.policy_domain)),
-            ("sts", "company-y.example")
-        );
-        assert_eq!(
-            (
-                p.policy_string_count,
-                p.mx_host_count,
-                p.failure_details_count
-            ),
-            (4, 1, 3)
-        );
-        assert_eq!(
-            (
-                p.total_successful_session_count,
-                p.total_failure_session_count
-            ),
-            (5326, 303)
-        );
-        let mut line = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_report_policy_string(report, 0, 1, &raw mut line),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(line), "mode: testing");
-        assert_eq!(
-            mta_sts_report_policy_mx_host(report, 0, 0, &raw mut line),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(line), "*.mail.company-y.example");
-        assert_eq!(
-            mta_sts_report_policy_mx_host(report, 0, 1, &raw mut line),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(
-            mta_sts_report_policy_string(report, 1, 0, &raw mut line),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(
-            mta_sts_report_policy(report, 1, &raw mut p),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(view_text(line), "*.mail.company-y.example");
-
-        let s = mta_sts_str::borrow("");
-        let mut d = mta_sts_rpt_failure_detail {
-            result_type: s,
-            sending_mta_ip: s,
-            receiving_mx_hostname: s,
-            receiving_mx_helo: s,
-            receiving_ip: s,
-            failed_session_count: 0,
-            additional_information: s,
-            failure_reason_code: s,
-        };
-        assert_eq!(
-            mta_sts_report_failure_detail(report, 0, 2, &raw mut d),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(d.result_type), "validation-failure");
-        assert_eq!(
-            view_text(d.failure_reason_code),
-            "X509_V_ERR_PROXY_PATH_LENGTH_EXCEEDED"
-        );
-        assert_eq!(
-            (view_text(d.receiving_mx_helo), d.failed_session_count),
-            ("", 3)
-        );
-        assert_eq!(
-            mta_sts_report_failure_detail(report, 0, 3, &raw mut d),
-            mta_sts_status::IndexOutOfRange
-        );
-        let mut domain = mta_sts_str::borrow("");
-        assert_eq!(
-            mta_sts_report_policy_domain(report, &raw mut domain),
-            mta_sts_status::Ok
-        );
-        assert_eq!(view_text(domain), "company-y.example");
-        assert_eq!(
-            mta_sts_report_info(ptr::null(), &raw mut info),
-            mta_sts_status::NullParameter
-        );
-        mta_sts_report_free(report);
-        mta_sts_report_free(ptr::null_mut());
-    }
-
-    #[test]
-    fn consistency_findings_are_listed_with_path_and_kind() {
-        // The RFC example's details add up to 303, as its summary says: no finding.
-        let report = parse(RFC_JSON);
-        let mut n = 9usize;
-        assert_eq!(
-            mta_sts_report_findings_count(report, &raw mut n),
-            mta_sts_status::Ok
-        );
-        assert_eq!(n, 0);
-        mta_sts_report_free(report);
-        let skewed = String::from_utf8(RFC_JSON.to_vec())
-            .unwrap()
-            .replace("303", "304");
-        let report = parse(skewed.as_bytes());
-        assert_eq!(
-            mta_sts_report_findings_count(report, &raw mut n),
-            mta_sts_status::Ok
-        );
-        assert_eq!(n, 1);
-        let mut kind = mta_sts_rpt_finding::Other;
-        let (mut path, mut message) = (mta_sts_str::borrow(""), mta_sts_str::borrow(""));
-        assert_eq!(
-            mta_sts_report_finding(report, 0, &raw mut kind, &raw mut path, &raw mut message),
-            mta_sts_status::Ok
-        );
-        assert_eq!(kind, mta_sts_rpt_finding::FailureCountMismatch);
-        assert_eq!(view_text(path), "policies[0].summary");
-        assert!(view_text(message).contains("303"), "{}", view_text(message));
-        assert_eq!(
-            mta_sts_report_finding(report, 1, &raw mut kind, &raw mut path, &raw mut message),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(
-            mta_sts_report_finding(report, 0, &raw mut kind, ptr::null_mut(), &raw mut message),
-            mta_sts_status::NullParameter
-        );
-        // A strict parse tolerates nothing and an in-memory report has no notes.
-        assert_eq!(
-            mta_sts_report_tolerations_count(report, &raw mut n),
-            mta_sts_status::Ok
-        );
-        assert_eq!(n, 0);
-        assert_eq!(
-            mta_sts_report_notes_count(report, &raw mut n),
-            mta_sts_status::Ok
-        );
-        assert_eq!(n, 0);
-        let mut note = mta_sts_rpt_intake_note::Other;
-        assert_eq!(
-            mta_sts_report_note(report, 0, &raw mut note, &raw mut message),
-            mta_sts_status::IndexOutOfRange
-        );
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn rfc8460_s5_1_reports_without_domains_cannot_be_named() {
-        let no_at = String::from_utf8(RFC_JSON.to_vec())
-            .unwrap()
-            .replace("sts-reporting@company-x.example", "sts-reporting");
-        let report = parse(no_at.as_bytes());
-        let r = buffered(|buf, len, out| {
-            mta_sts_report_file_name(report, ptr::null(), 0, true, buf, len, out)
-        });
-        assert_eq!(r, Err(mta_sts_status::RptDeliverNoSubmitterDomain));
-        mta_sts_report_free(report);
-    }
-
-    #[test]
-    fn list_and_report_functions_refuse_null() {
-        let mut n = 3usize;
-        assert_eq!(
-            mta_sts_report_list_count(ptr::null(), &raw mut n),
-            mta_sts_status::NullParameter
-        );
-        let mut report = ptr::null_mut();
-        assert_eq!(
-            mta_sts_report_list_get(ptr::null(), 0, &raw mut report),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(n, 3);
-        let mut gz = mta_sts_bytes {
-            data: ptr::null(),
-            len: 0,
-        };
-        assert_eq!(
-            mta_sts_report_gzip(ptr::null(), &raw mut gz),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_report_json(ptr::null(), ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        mta_sts_report_list_free(ptr::null_mut());
-    }
 }

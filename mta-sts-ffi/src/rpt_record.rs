@@ -5,9 +5,10 @@ use tls_rpt_core::limits::MAX_TXT_RECORD_LEN;
 use tls_rpt_core::{RecordWarning, ReportUri, TlsRptRecord};
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::txt_rrset;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
-use crate::view::{mta_sts_str, mta_sts_txt_record};
+use crate::view::{item, mta_sts_str, mta_sts_txt_record};
 
 /// A parsed `_smtp._tls` TXT record (`v=TLSRPTv1; rua=...`), RFC 8460 §3.
 ///
@@ -108,8 +109,14 @@ fn warning_message(w: &RecordWarning) -> String {
 /// is a `MTA_STS_STATUS_RPT_RECORD_*` code (or a glue code). `rua` URIs other than
 /// `mailto:` and `https:` are dropped with a warning; a record left without any is
 /// `MTA_STS_STATUS_RPT_RECORD_NO_USABLE_RUA`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_parse(
+pub unsafe extern "C" fn mta_sts_rpt_record_parse(
     record: *const u8,
     record_len: usize,
     out_record: *mut *mut mta_sts_rpt_record,
@@ -138,8 +145,14 @@ pub extern "C" fn mta_sts_rpt_record_parse(
 /// `MTA_STS_STATUS_RPT_SELECT_NO_RECORD`, `..._MULTIPLE_RECORDS`,
 /// `..._TOO_MANY_RECORDS`, or the `MTA_STS_STATUS_RPT_RECORD_*` code of the one
 /// invalid record. Every pointer of every record is checked before any is read.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_select(
+pub unsafe extern "C" fn mta_sts_rpt_record_select(
     records: *const mta_sts_txt_record,
     records_count: usize,
     out_record: *mut *mut mta_sts_rpt_record,
@@ -147,18 +160,7 @@ pub extern "C" fn mta_sts_rpt_record_select(
     status_boundary(|| {
         let records = try_slice(records, records_count)?;
         let out = try_out(out_record)?;
-        for record in records {
-            for string in try_slice(record.strings, record.count)? {
-                try_slice(string.data, string.len)?;
-            }
-        }
-        // Every pointer was checked above, so the fallbacks below never apply.
-        let rrset = records.iter().map(|record| {
-            try_slice(record.strings, record.count)
-                .unwrap_or_default()
-                .iter()
-                .map(|s| try_slice(s.data, s.len).unwrap_or_default())
-        });
+        let rrset = txt_rrset(records)?;
         let selected =
             TlsRptRecord::from_txt_records(rrset).map_err(|e| mta_sts_status::from(&e))?;
         out.write(into_handle(mta_sts_rpt_record::new(selected)));
@@ -168,14 +170,26 @@ pub extern "C" fn mta_sts_rpt_record_select(
 
 /// Frees a TLS-RPT record. `NULL` is a no-op; freeing twice is a caller bug. Views
 /// read from the record become invalid.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_free(record: *mut mta_sts_rpt_record) {
+pub unsafe extern "C" fn mta_sts_rpt_record_free(record: *mut mta_sts_rpt_record) {
     value_boundary((), || free_handle(record));
 }
 
 /// Writes the number of usable `rua` destinations (1 to 32) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_rua_count(
+pub unsafe extern "C" fn mta_sts_rpt_record_rua_count(
     record: *const mta_sts_rpt_record,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -193,8 +207,14 @@ pub extern "C" fn mta_sts_rpt_record_rua_count(
 ///
 /// The views are valid until `record` is freed. An `index` not below
 /// `mta_sts_rpt_record_rua_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_rua(
+pub unsafe extern "C" fn mta_sts_rpt_record_rua(
     record: *const mta_sts_rpt_record,
     index: usize,
     out_scheme: *mut mta_sts_rpt_uri_scheme,
@@ -224,8 +244,14 @@ pub extern "C" fn mta_sts_rpt_record_rua(
 }
 
 /// Writes the number of extension fields (kept, not interpreted) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_extensions_count(
+pub unsafe extern "C" fn mta_sts_rpt_record_extensions_count(
     record: *const mta_sts_rpt_record,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -241,8 +267,14 @@ pub extern "C" fn mta_sts_rpt_record_extensions_count(
 ///
 /// The views are valid until `record` is freed. An `index` not below
 /// `mta_sts_rpt_record_extensions_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_extension(
+pub unsafe extern "C" fn mta_sts_rpt_record_extension(
     record: *const mta_sts_rpt_record,
     index: usize,
     out_name: *mut mta_sts_str,
@@ -252,11 +284,7 @@ pub extern "C" fn mta_sts_rpt_record_extension(
         let record = try_ref(record)?;
         let out_name = try_out(out_name)?;
         let out_value = try_out(out_value)?;
-        let ext = record
-            .record
-            .extensions()
-            .get(index)
-            .ok_or(mta_sts_status::IndexOutOfRange)?;
+        let ext = item(record.record.extensions(), index)?;
         out_name.write(mta_sts_str::borrow(ext.name()));
         out_value.write(mta_sts_str::borrow(ext.value()));
         Ok(())
@@ -264,8 +292,14 @@ pub extern "C" fn mta_sts_rpt_record_extension(
 }
 
 /// Writes the number of warnings (dropped URIs, tolerated deviations) to `*out_count`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_warnings_count(
+pub unsafe extern "C" fn mta_sts_rpt_record_warnings_count(
     record: *const mta_sts_rpt_record,
     out_count: *mut usize,
 ) -> mta_sts_status {
@@ -282,8 +316,14 @@ pub extern "C" fn mta_sts_rpt_record_warnings_count(
 ///
 /// The view is valid until `record` is freed. An `index` not below
 /// `mta_sts_rpt_record_warnings_count()` gives `MTA_STS_STATUS_INDEX_OUT_OF_RANGE`.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_warning(
+pub unsafe extern "C" fn mta_sts_rpt_record_warning(
     record: *const mta_sts_rpt_record,
     index: usize,
     out_kind: *mut mta_sts_rpt_record_warning_kind,
@@ -307,8 +347,14 @@ pub extern "C" fn mta_sts_rpt_record_warning(
 
 /// Writes the record in canonical form (`v=TLSRPTv1; rua=<uri>,<uri>[; ext=value]`,
 /// dropped URIs left out) to `*out_text`. The view is valid until `record` is freed.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_rpt_record_text(
+pub unsafe extern "C" fn mta_sts_rpt_record_text(
     record: *const mta_sts_rpt_record,
     out_text: *mut mta_sts_str,
 ) -> mta_sts_status {
@@ -317,272 +363,4 @@ pub extern "C" fn mta_sts_rpt_record_text(
         try_out(out_text)?.write(mta_sts_str::borrow(&record.text));
         Ok(())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ptr;
-
-    use super::*;
-    use crate::ffi::view_text;
-    use crate::view::mta_sts_bytes;
-
-    fn parse(text: &[u8]) -> Result<*mut mta_sts_rpt_record, mta_sts_status> {
-        let mut out = ptr::null_mut();
-        match mta_sts_rpt_record_parse(text.as_ptr(), text.len(), &raw mut out) {
-            mta_sts_status::Ok => Ok(out),
-            status => Err(status),
-        }
-    }
-
-    fn rua(
-        record: *const mta_sts_rpt_record,
-        i: usize,
-    ) -> (mta_sts_rpt_uri_scheme, String, String) {
-        let mut scheme = mta_sts_rpt_uri_scheme::Other;
-        let mut uri = mta_sts_str::borrow("unset");
-        let mut addr = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_rpt_record_rua(record, i, &raw mut scheme, &raw mut uri, &raw mut addr),
-            mta_sts_status::Ok
-        );
-        (
-            scheme,
-            view_text(uri).to_owned(),
-            view_text(addr).to_owned(),
-        )
-    }
-
-    fn count(
-        f: extern "C" fn(*const mta_sts_rpt_record, *mut usize) -> mta_sts_status,
-        r: *const mta_sts_rpt_record,
-    ) -> usize {
-        let mut n = usize::MAX;
-        assert_eq!(f(r, &raw mut n), mta_sts_status::Ok);
-        n
-    }
-
-    #[test]
-    fn rfc8460_s3_example_records_give_their_destinations() {
-        let r = parse(
-            b"v=TLSRPTv1; rua=mailto:reports@example.com,https://reporting.example.com/v1/tlsrpt",
-        )
-        .unwrap();
-        assert_eq!(count(mta_sts_rpt_record_rua_count, r), 2);
-        assert_eq!(
-            rua(r, 0),
-            (
-                mta_sts_rpt_uri_scheme::Mailto,
-                "mailto:reports@example.com".into(),
-                "reports@example.com".into()
-            )
-        );
-        assert_eq!(
-            rua(r, 1),
-            (
-                mta_sts_rpt_uri_scheme::Https,
-                "https://reporting.example.com/v1/tlsrpt".into(),
-                String::new()
-            )
-        );
-        let mut text = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_rpt_record_text(r, &raw mut text),
-            mta_sts_status::Ok
-        );
-        assert_eq!(
-            view_text(text),
-            "v=TLSRPTv1; rua=mailto:reports@example.com,https://reporting.example.com/v1/tlsrpt"
-        );
-        mta_sts_rpt_record_free(r);
-    }
-
-    #[test]
-    fn d17_dropped_uri_is_a_warning_and_extensions_are_kept() {
-        let r =
-            parse(b"v=TLSRPTv1; rua=http://r.example/x,mailto:a%40b@example.net; ext1=v").unwrap();
-        assert_eq!(count(mta_sts_rpt_record_rua_count, r), 1);
-        assert_eq!(rua(r, 0).2, "a@b@example.net");
-        assert_eq!(count(mta_sts_rpt_record_warnings_count, r), 1);
-        let mut kind = mta_sts_rpt_record_warning_kind::Other;
-        let mut message = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_rpt_record_warning(r, 0, &raw mut kind, &raw mut message),
-            mta_sts_status::Ok
-        );
-        assert_eq!(kind, mta_sts_rpt_record_warning_kind::UriDropped);
-        assert!(
-            view_text(message).contains("http://r.example/x"),
-            "{}",
-            view_text(message)
-        );
-        assert_eq!(count(mta_sts_rpt_record_extensions_count, r), 1);
-        let (mut name, mut value) = (mta_sts_str::borrow("unset"), mta_sts_str::borrow("unset"));
-        assert_eq!(
-            mta_sts_rpt_record_extension(r, 0, &raw mut name, &raw mut value),
-            mta_sts_status::Ok
-        );
-        assert_eq!((view_text(name), view_text(value)), ("ext1", "v"));
-        mta_sts_rpt_record_free(r);
-    }
-
-    #[test]
-    fn rfc8460_s3_invalid_records_give_their_code_and_leave_the_output_alone() {
-        let cases: [(&[u8], mta_sts_status); 5] = [
-            (
-                b"v=TLSRPTv2; rua=mailto:a@b.example",
-                mta_sts_status::RptRecordNotTlsRpt,
-            ),
-            (b"v=TLSRPTv1; ext=1", mta_sts_status::RptRecordMissingRua),
-            (
-                b"v=TLSRPTv1; rua=http://r.example/",
-                mta_sts_status::RptRecordNoUsableRua,
-            ),
-            (
-                b"v=TLSRPTv1;; rua=mailto:a@b.example",
-                mta_sts_status::RptRecordEmptyField,
-            ),
-            (
-                b"v=TLSRPTv1; rua=mailto:\xff@b.example",
-                mta_sts_status::RptRecordNotUtf8,
-            ),
-        ];
-        for (text, status) in cases {
-            let sentinel = ptr::dangling_mut::<mta_sts_rpt_record>();
-            let mut out = sentinel;
-            assert_eq!(
-                mta_sts_rpt_record_parse(text.as_ptr(), text.len(), &raw mut out),
-                status
-            );
-            assert_eq!(out, sentinel);
-        }
-        let long = vec![b'a'; MAX_TXT_RECORD_LEN + 1];
-        assert_eq!(parse(&long).err(), Some(mta_sts_status::RptRecordTooLong));
-        // The codes agree with the core's errors.
-        let e = TlsRptRecord::parse("v=TLSRPTv1; ext=1").unwrap_err();
-        assert_eq!(
-            mta_sts_status::from(&e),
-            mta_sts_status::RptRecordMissingRua
-        );
-    }
-
-    #[test]
-    fn null_arguments_and_bad_indexes_are_statuses() {
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_rpt_record_parse(ptr::null(), 3, &raw mut out),
-            mta_sts_status::NullParameter
-        );
-        let text = b"v=TLSRPTv1; rua=mailto:a@b.example";
-        assert_eq!(
-            mta_sts_rpt_record_parse(text.as_ptr(), text.len(), ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        let r = parse(text).unwrap();
-        let mut n = 5usize;
-        assert_eq!(
-            mta_sts_rpt_record_rua_count(ptr::null(), &raw mut n),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            mta_sts_rpt_record_rua_count(r, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(n, 5);
-        let mut scheme = mta_sts_rpt_uri_scheme::Other;
-        let mut uri = mta_sts_str::borrow("unset");
-        let mut addr = mta_sts_str::borrow("unset");
-        assert_eq!(
-            mta_sts_rpt_record_rua(r, 1, &raw mut scheme, &raw mut uri, &raw mut addr),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(
-            mta_sts_rpt_record_rua(r, 0, &raw mut scheme, &raw mut uri, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        assert_eq!(
-            (scheme, view_text(uri)),
-            (mta_sts_rpt_uri_scheme::Other, "unset")
-        );
-        let (mut name, mut value) = (mta_sts_str::borrow("unset"), mta_sts_str::borrow("unset"));
-        assert_eq!(
-            mta_sts_rpt_record_extension(r, 0, &raw mut name, &raw mut value),
-            mta_sts_status::IndexOutOfRange
-        );
-        let mut kind = mta_sts_rpt_record_warning_kind::Other;
-        assert_eq!(
-            mta_sts_rpt_record_warning(r, 0, &raw mut kind, &raw mut name),
-            mta_sts_status::IndexOutOfRange
-        );
-        assert_eq!(
-            mta_sts_rpt_record_text(r, ptr::null_mut()),
-            mta_sts_status::NullParameter
-        );
-        mta_sts_rpt_record_free(r);
-        mta_sts_rpt_record_free(ptr::null_mut());
-    }
-
-    fn select(rrset: &[&[&[u8]]]) -> Result<*mut mta_sts_rpt_record, mta_sts_status> {
-        let strings: Vec<Vec<mta_sts_bytes>> = rrset
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|s| mta_sts_bytes {
-                        data: s.as_ptr(),
-                        len: s.len(),
-                    })
-                    .collect()
-            })
-            .collect();
-        let records: Vec<mta_sts_txt_record> = strings
-            .iter()
-            .map(|s| mta_sts_txt_record {
-                strings: s.as_ptr(),
-                count: s.len(),
-            })
-            .collect();
-        let mut out = ptr::null_mut();
-        match mta_sts_rpt_record_select(records.as_ptr(), records.len(), &raw mut out) {
-            mta_sts_status::Ok => Ok(out),
-            status => Err(status),
-        }
-    }
-
-    #[test]
-    fn rfc8460_s3_selection_joins_strings_and_needs_exactly_one_record() {
-        let r = select(&[
-            &[b"v=spf1 -all"],
-            &[b"v=TLSRPTv1; rua=mai", b"lto:a@b.example"],
-        ])
-        .unwrap();
-        assert_eq!(rua(r, 0).2, "a@b.example");
-        mta_sts_rpt_record_free(r);
-        assert_eq!(
-            select(&[&[b"v=spf1 -all"]]).err(),
-            Some(mta_sts_status::RptSelectNoRecord)
-        );
-        let one: &[&[u8]] = &[b"v=TLSRPTv1; rua=mailto:a@b.example"];
-        assert_eq!(
-            select(&[one, one]).err(),
-            Some(mta_sts_status::RptSelectMultipleRecords)
-        );
-        assert_eq!(
-            select(&[&[b"v=TLSRPTv1; rua=ftp://x"]]).err(),
-            Some(mta_sts_status::RptRecordNoUsableRua)
-        );
-        let bad = [mta_sts_bytes {
-            data: ptr::null(),
-            len: 1,
-        }];
-        let records = [mta_sts_txt_record {
-            strings: bad.as_ptr(),
-            count: 1,
-        }];
-        let mut out = ptr::null_mut();
-        assert_eq!(
-            mta_sts_rpt_record_select(records.as_ptr(), 1, &raw mut out),
-            mta_sts_status::NullParameter
-        );
-        assert!(out.is_null());
-    }
 }

@@ -16,681 +16,408 @@ use tls_rpt_core::{
     RecordSelectError as RptRecordSelectError, ReportError,
 };
 
-/// The result of every fallible function of this library.
-///
-/// Numbers are stable: a code is never renumbered or reused, and a retired code stays
-/// below as a comment. They are grouped in ranges:
-///
-/// | range | meaning |
-/// |---|---|
-/// | 0 | success |
-/// | 1 to 99 | misuse of the C API (NULL, bad UTF-8, index out of range, ...) and internal errors |
-/// | 1000 to 1099 | the `_mta-sts` TXT record is invalid (RFC 8461 §3.1; `RecordError`) |
-/// | 1100 to 1199 | no single `_mta-sts` record in the TXT RRset (RFC 8461 §3.1; `RecordSelectError`) |
-/// | 1200 to 1299 | the policy file is invalid (RFC 8461 §3.2; `PolicyError`) |
-/// | 1300 to 1399 | an `mx` pattern is invalid (RFC 8461 §3.2, §4.1; `MxPatternError`) |
-/// | 1400 to 1499 | a name is not a valid Policy Domain (RFC 8461 §3.4; `DomainError`) |
-/// | 1500 to 1599 | a cache entry or its JSON record is invalid (`CacheEntryError`) |
-/// | 1600 to 1699 | certificate validation setup (RFC 8461 §4.2) |
-/// | 1700 to 1799 | misuse of the discovery engine and enum arguments |
-/// | 1800 to 1899 | a DNS query or TCP frame cannot be built (`dns::QueryError`, `dns::TcpFrameError`) |
-/// | 1900 to 1999 | a DNS response does not answer the query (1900 to 1949) or is unusable (`dns::ResponseError`) |
-/// | 2000 to 2099 | the policy fetch failed (RFC 8461 §3.3; `FetchError`) |
-/// | 2100 to 2199 | MTA-STS discovery failed (RFC 8461 §3, §5.1; `DiscoveryError`) |
-/// | 2200 to 2999 | reserved for the remaining `mta-sts-core` errors |
-/// | 3000 to 3099 | the `_smtp._tls` TXT record is invalid (RFC 8460 §3; `tls_rpt_core::RecordError`) |
-/// | 3100 to 3199 | no single `_smtp._tls` record in the TXT RRset (RFC 8460 §3) |
-/// | 3200 to 3299 | TLS-RPT aggregation: policies, failure keys, saved state (RFC 8460 §4.4; `AggregateError`) |
-/// | 3300 to 3399 | a TLS-RPT JSON report is invalid (RFC 8460 §4; `ReportError`) |
-/// | 3400 to 3499 | a report delivery format cannot be built (RFC 8460 §5; `DeliverError`) |
-/// | 3500 to 3599 | a report file or e-mail cannot be read (RFC 8460 §5; `IntakeError`) |
-/// | 3600 to 3999 | reserved for the remaining `tls-rpt-core` errors |
-///
-/// The last code of each core range (`*_OTHER`) stands for an error that a newer core
-/// library added and this version of the C API does not name yet.
-///
-/// `mta_sts_status_str()` gives a short static description of each code.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum mta_sts_status {
-    /// Success.
-    Ok = 0,
-    /// A pointer argument was NULL (a `(data, len)` pair may be NULL only when `len` is 0).
-    NullParameter = 1,
-    /// An internal error (a bug in this library) was caught at the C boundary.
-    Panic = 2,
-    /// A text argument is not valid UTF-8.
-    InvalidUtf8 = 3,
-    /// An index argument is not below the matching `_count`.
-    IndexOutOfRange = 4,
-    /// A length argument describes more than `PTRDIFF_MAX` bytes.
-    LengthTooLarge = 5,
-    /// A pointer argument is not aligned for its type.
-    MisalignedPointer = 6,
-    /// The core library returned a value this version of the C API has no code for.
-    Unmapped = 7,
-    /// The caller's output buffer is too small; the needed length was written to the
-    /// length out-parameter (and nothing else).
-    BufferTooSmall = 8,
+/// Declares the status enum from one table: each code's doc comment, its stable
+/// number and its static message. It makes the `#[repr(u32)]` enum, `ALL` (every code,
+/// in table order), `message()`, and `C_DECLARATION`: the plain enum as source text,
+/// from which `tests/header.rs` has cbindgen write the C enum (cbindgen does not
+/// expand macros).
+macro_rules! status_table {
+    (
+        $(#[$enum_attr:meta])*
+        pub enum $name:ident {
+            $(
+                $(#[$attr:meta])*
+                $code:ident = $number:literal => $message:literal,
+            )*
+        }
+    ) => {
+        $(#[$enum_attr])*
+        #[repr(u32)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$attr])* $code = $number,)*
+        }
 
-    /// The TXT record is longer than the library's limit (4096 bytes).
-    RecordTooLong = 1000,
-    /// The TXT record holds a byte that is not US-ASCII (RFC 8461 §3.1).
-    RecordNotAscii = 1001,
-    /// The TXT record does not begin with `v=STSv1` (RFC 8461 §3.1).
-    RecordNotStsRecord = 1002,
-    /// The TXT record has something other than `;` where a field delimiter must be.
-    RecordExpectedDelimiter = 1003,
-    /// The TXT record has an empty field (`;;`).
-    RecordEmptyField = 1004,
-    /// The TXT record has an invalid field name, or a field without `=`.
-    RecordInvalidFieldName = 1005,
-    /// A TXT record field value is empty or holds a forbidden character.
-    RecordInvalidValue = 1006,
-    /// The `id` is not 1 to 32 letters and digits (RFC 8461 §3.1).
-    RecordInvalidId = 1007,
-    /// The TXT record has no `id` field (RFC 8461 §3.1).
-    RecordMissingId = 1008,
-    /// The TXT record is invalid for a reason this version does not name.
-    RecordOther = 1099,
+        impl $name {
+            /// Every code, in numeric order.
+            pub const ALL: [Self; [$(stringify!($code)),*].len()] = [$(Self::$code),*];
 
-    /// No TXT record of the RRset begins with `v=STSv1`: no policy (RFC 8461 §3.1).
-    SelectNoRecord = 1100,
-    /// More than one TXT record begins with `v=STSv1`: no policy (RFC 8461 §3.1).
-    SelectMultipleRecords = 1101,
-    /// The TXT RRset holds more records than the library's limit (64).
-    SelectTooManyRecords = 1102,
-    /// No record could be selected for a reason this version does not name.
-    SelectOther = 1199,
+            /// A short static description (lower case, no trailing period).
+            pub const fn message(self) -> &'static CStr {
+                match self {
+                    $(Self::$code => $message,)*
+                }
+            }
 
-    /// The policy body is larger than the library's limit (64 KiB, RFC 8461 §3.3).
-    PolicyTooLarge = 1200,
-    /// A policy line is not valid UTF-8.
-    PolicyNotUtf8 = 1201,
-    /// A non-blank policy line has no `:`.
-    PolicyMissingColon = 1202,
-    /// A policy field name is invalid.
-    PolicyInvalidKey = 1203,
-    /// A policy value holds a control character.
-    PolicyControlCharacter = 1204,
-    /// `version` is not `STSv1` (RFC 8461 §3.2).
-    PolicyUnsupportedVersion = 1205,
-    /// `mode` is not `enforce`, `testing` or `none` (RFC 8461 §3.2).
-    PolicyUnknownMode = 1206,
-    /// `max_age` is not 1 to 10 digits (RFC 8461 §3.2).
-    PolicyInvalidMaxAge = 1207,
-    /// An `mx` value is not a valid pattern (RFC 8461 §3.2).
-    PolicyInvalidMx = 1208,
-    /// The policy has more `mx` lines than the library's limit.
-    PolicyTooManyMx = 1209,
-    /// `version`, `mode` or `max_age` is missing (RFC 8461 §3.2).
-    PolicyMissingField = 1210,
-    /// Mode `enforce` or `testing` without any `mx` line (RFC 8461 §3.2).
-    PolicyMissingMx = 1211,
-    /// The policy is invalid for a reason this version does not name.
-    PolicyOther = 1299,
-
-    /// The `mx` pattern is empty.
-    MxEmpty = 1300,
-    /// The `mx` pattern is longer than a domain name can be (253 bytes).
-    MxTooLong = 1301,
-    /// The `mx` pattern has an empty label.
-    MxEmptyLabel = 1302,
-    /// An `mx` pattern label is longer than 63 bytes.
-    MxLabelTooLong = 1303,
-    /// An `mx` pattern label starts or ends with a hyphen.
-    MxHyphenAtLabelEdge = 1304,
-    /// The `mx` pattern holds a character other than a letter, digit, hyphen or dot.
-    MxInvalidCharacter = 1305,
-    /// The `*` of the `mx` pattern is not the whole left-most label.
-    MxInvalidWildcard = 1306,
-    /// The `mx` pattern is not ASCII (write A-labels, RFC 8461 §3.2).
-    MxNotAscii = 1307,
-    /// The `mx` pattern is an IP address.
-    MxIpAddress = 1308,
-    /// The `mx` pattern is invalid for a reason this version does not name.
-    MxOther = 1399,
-
-    /// The domain name is empty.
-    DomainEmpty = 1400,
-    /// An address literal (`[192.0.2.1]`) or IP address: no policy applies (RFC 8461 §3.4).
-    DomainAddressLiteral = 1401,
-    /// The domain name cannot be converted to A-labels (IDNA, UTS #46).
-    DomainIdna = 1402,
-    /// A label of the domain name is empty, too long, or not letters, digits and hyphens.
-    DomainInvalidLabel = 1403,
-    /// The domain name is too long once `mta-sts.` is prepended (253 bytes).
-    DomainTooLong = 1404,
-    /// The domain name is invalid for a reason this version does not name.
-    DomainOther = 1499,
-
-    /// The cache record has another `format` than 1.
-    CacheUnsupportedFormat = 1500,
-    /// The cache record's domain is not in normalized form (lowercase A-labels, no dot).
-    CacheDomainNotNormalized = 1501,
-    /// The cache entry's policy id is not 1 to 32 letters and digits (RFC 8461 §3.1).
-    CacheInvalidId = 1502,
-    /// A time of the cache entry is out of range (after 9999-12-31).
-    CacheTimeOutOfRange = 1503,
-    /// The cache record's `expires_at` is not `fetched_at + max_age`.
-    CacheInconsistentExpiry = 1504,
-    /// The cache record is not JSON.
-    CacheJsonSyntax = 1505,
-    /// The cache record is JSON but not a valid record (fields, format, domain, id,
-    /// policy or times refused).
-    CacheRecordInvalid = 1506,
-    /// The cache entry is invalid for a reason this version does not name.
-    CacheOther = 1599,
-
-    /// A root certificate cannot be used as a trust anchor (not DER X.509).
-    TrustAnchorInvalid = 1600,
-
-    /// The input does not answer the lookup's current step (poll it with `mta_sts_lookup_poll()`); nothing changed.
-    LookupWrongStep = 1700,
-    /// The lookup is not finished: poll it and perform its step first.
-    LookupNotDone = 1701,
-    /// An enum argument (passed as an integer) has a value this version does not know.
-    UnknownEnumValue = 1702,
-    /// The DNS query name is empty or only the root.
-    DnsQueryEmptyName = 1800,
-    /// The DNS query name is longer than 253 bytes (RFC 1035 §2.3.4).
-    DnsQueryNameTooLong = 1801,
-    /// The DNS query name has an empty label.
-    DnsQueryEmptyLabel = 1802,
-    /// A label of the DNS query name is longer than 63 bytes (RFC 1035 §2.3.4).
-    DnsQueryLabelTooLong = 1803,
-    /// The DNS query name is not ASCII: convert U-labels to A-labels first.
-    DnsQueryNotAscii = 1804,
-    /// The DNS query name holds a character other than a letter, digit, `-` or `_`.
-    DnsQueryInvalidChar = 1805,
-    /// The DNS query message could not be encoded.
-    DnsQueryEncode = 1806,
-    /// The message is too long for a DNS over TCP frame (65535 bytes, RFC 1035 §4.2.2).
-    DnsTcpFrameTooLong = 1850,
-    /// The DNS over TCP decoder holds no complete message yet: push more bytes.
-    DnsTcpIncomplete = 1851,
-    /// The DNS query cannot be built for a reason this version does not name.
-    DnsQueryOther = 1899,
-    /// Mismatch: the message is shorter than a DNS header; drop it and keep waiting.
-    DnsResponseTooShort = 1900,
-    /// Mismatch: the message is longer than any DNS message; drop it and keep waiting.
-    DnsResponseTooLong = 1901,
-    /// Mismatch: the message id is not the query's (RFC 5452 §9.1); drop it and keep waiting.
-    DnsResponseIdMismatch = 1902,
-    /// Mismatch: the message is a query, not a response; drop it and keep waiting.
-    DnsResponseNotAResponse = 1903,
-    /// Mismatch: the opcode is not QUERY; drop it and keep waiting.
-    DnsResponseOpcodeMismatch = 1904,
-    /// Mismatch: the message does not hold exactly one question; drop it and keep waiting.
-    DnsResponseQuestionCount = 1905,
-    /// Mismatch: the question is not the query's (name, type or class, RFC 5452 §9.1); drop it and keep waiting.
-    DnsResponseQuestionMismatch = 1906,
-    /// Mismatch: the question section cannot be decoded; drop it and keep waiting.
-    DnsResponseMalformedQuestion = 1907,
-    /// The answer cannot be decoded (truncated record, pointer loop, ...): treat it as a temporary failure.
-    DnsResponseMalformed = 1950,
-    /// The answer claims more records than the library's limit: treat it as a temporary failure.
-    DnsResponseTooManyAnswers = 1951,
-    /// The record counts cannot fit in the message: treat it as a temporary failure.
-    DnsResponseImplausibleCounts = 1952,
-    /// The CNAME chain loops (RFC 1034 §3.6.2): treat it as a temporary failure.
-    DnsResponseCnameLoop = 1953,
-    /// The CNAME chain is longer than the library's limit: treat it as a temporary failure.
-    DnsResponseCnameChainTooLong = 1954,
-    /// The answer is unusable for a reason this version does not name: treat it as a temporary failure.
-    DnsResponseOther = 1999,
-    /// The policy host certificate is invalid (RFC 8461 §3.3; TLS-RPT `sts-webpki-invalid`).
-    FetchCertificateInvalid = 2000,
-    /// The TLS connection to the policy host failed for another reason than the certificate.
-    FetchTls = 2001,
-    /// No HTTP response arrived (DNS, connect, timeout, TLS handshake or HTTP error).
-    FetchTransport = 2002,
-    /// The HTTP status is not 200; redirects are not followed (RFC 8461 §3.3).
-    FetchHttpStatus = 2003,
-    /// The `Content-Type` is not `text/plain` (RFC 8461 §3.2).
-    FetchContentType = 2004,
-    /// The policy body is over the size limit (RFC 8461 §3.3).
-    FetchBodyTooLarge = 2005,
-    /// The policy body is not UTF-8 (RFC 8461 §3.2).
-    FetchNotUtf8 = 2006,
-    /// The fetch failed for a reason this version does not name.
-    FetchOther = 2099,
-    /// The `_mta-sts` TXT lookup failed temporarily (docs/CONFORMANCE.md#d13).
-    DiscoveryDnsTemporaryFailure = 2100,
-    /// The fetch was skipped: this policy id failed less than 5 minutes ago (RFC 8461 §3.3).
-    DiscoveryFetchBackoff = 2101,
-    /// Discovery failed for a reason this version does not name.
-    DiscoveryOther = 2199,
-
-    /// The `_smtp._tls` record does not begin with `v=TLSRPTv1` (RFC 8460 §3).
-    RptRecordNotTlsRpt = 3000,
-    /// The `_smtp._tls` record is longer than the library's limit (4096 bytes).
-    RptRecordTooLong = 3001,
-    /// The `_smtp._tls` record is not valid UTF-8 (it can only be ASCII).
-    RptRecordNotUtf8 = 3002,
-    /// The `_smtp._tls` record has something other than `;` where a delimiter must be.
-    RptRecordExpectedDelimiter = 3003,
-    /// The `_smtp._tls` record has an empty or nameless field.
-    RptRecordEmptyField = 3004,
-    /// A `_smtp._tls` extension name is invalid (RFC 8460 §3 `tlsrpt-ext-name`).
-    RptRecordInvalidExtensionName = 3005,
-    /// A `_smtp._tls` extension value is empty or invalid (RFC 8460 §3 `tlsrpt-ext-value`).
-    RptRecordInvalidExtensionValue = 3006,
-    /// The `_smtp._tls` record has no `rua` field (RFC 8460 §3).
-    RptRecordMissingRua = 3007,
-    /// Every `rua` URI was dropped (only `mailto:` and `https:` are usable, docs/CONFORMANCE.md#d17).
-    RptRecordNoUsableRua = 3008,
-    /// The `_smtp._tls` record is invalid for a reason this version does not name.
-    RptRecordOther = 3099,
-
-    /// No TXT record of the RRset begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
-    RptSelectNoRecord = 3100,
-    /// More than one TXT record begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
-    RptSelectMultipleRecords = 3101,
-    /// The TXT RRset holds more records than the library's limit (64).
-    RptSelectTooManyRecords = 3102,
-    /// No TLS-RPT record could be selected for a reason this version does not name.
-    RptSelectOther = 3199,
-
-    /// The policy index was not issued by this aggregator.
-    RptAggregatorUnknownPolicy = 3200,
-    /// The aggregator holds the most distinct policies it may (1000000).
-    RptAggregatorTooManyPolicies = 3201,
-    /// The saved aggregator state is JSON but breaks an invariant or the format.
-    RptAggregatorStateInvalid = 3202,
-    /// The saved aggregator state is not JSON.
-    RptAggregatorStateJsonSyntax = 3203,
-    /// An IP address argument is not an IPv4 or IPv6 address.
-    RptInvalidIpAddress = 3204,
-    /// A Unix time argument is after 9999-12-31, the last date a report can carry.
-    RptTimeOutOfRange = 3205,
-    /// A result-type argument is not a `mta_sts_result_type` value.
-    RptInvalidResultType = 3206,
-    /// The aggregator failed for a reason this version does not name.
-    RptAggregatorOther = 3299,
-
-    /// The report is larger than the library's limit (10 MiB).
-    RptReportTooLarge = 3300,
-    /// The report is not JSON (RFC 8460 §4, I-JSON).
-    RptReportJsonSyntax = 3301,
-    /// The report departs from RFC 8460 §4.4 form (strict parse only).
-    RptReportDeviation = 3302,
-    /// A report member that even the tolerant parser needs is missing.
-    RptReportMissingMember = 3303,
-    /// A report member has the wrong JSON type.
-    RptReportWrongType = 3304,
-    /// A report date-time is not RFC 3339.
-    RptReportInvalidDateTime = 3305,
-    /// A report count is not a non-negative 64-bit integer.
-    RptReportInvalidCount = 3306,
-    /// A report array is longer than the library's limit.
-    RptReportTooMany = 3307,
-    /// The report is invalid for a reason this version does not name.
-    RptReportOther = 3399,
-
-    /// `contact-info` has no domain to use as the submitter (RFC 8460 §5.1, §5.3).
-    RptDeliverNoSubmitterDomain = 3400,
-    /// The report has no policy, or a policy without `policy-domain`.
-    RptDeliverNoPolicyDomain = 3401,
-    /// The report covers several policy domains (one per report, RFC 8460 §5.1, §5.3).
-    RptDeliverSeveralPolicyDomains = 3402,
-    /// A domain of the report is not an A-label domain name.
-    RptDeliverInvalidDomain = 3403,
-    /// The `unique-id` is not 1*(ALPHA / DIGIT) (RFC 8460 §5.1).
-    RptDeliverInvalidUniqueId = 3404,
-    /// A header value (From, To, Message-ID) is empty, not ASCII, or holds spaces or CR/LF.
-    RptDeliverInvalidHeaderValue = 3405,
-    /// The MIME boundary breaks RFC 2046 §5.1.1.
-    RptDeliverInvalidBoundary = 3406,
-    /// A delivery format cannot be built for a reason this version does not name.
-    RptDeliverOther = 3499,
-
-    /// The gzip data of a report is broken (RFC 8460 §5.2).
-    RptIntakeGzip = 3500,
-    /// The report decompresses to more than the bound (docs/CONFORMANCE.md#d20).
-    RptIntakeDecompressedTooLarge = 3501,
-    /// The report is a zip archive, which RFC 8460 does not use.
-    RptIntakeZip = 3502,
-    /// The e-mail is larger than the library's limit (16 MiB).
-    RptIntakeEmailTooLarge = 3503,
-    /// No part of the e-mail is a TLS-RPT report.
-    RptIntakeNoReportPart = 3504,
-    /// The e-mail's MIME structure exceeds the limits (depth 8, 256 parts).
-    RptIntakeMimeTooComplex = 3505,
-    /// A base64 part of the e-mail does not decode.
-    RptIntakeBase64 = 3506,
-    /// The e-mail part has an unsupported Content-Transfer-Encoding.
-    RptIntakeUnsupportedTransferEncoding = 3507,
-    /// A reader argument is not one of the `MTA_STS_RPT_READER_*` values.
-    RptIntakeInvalidReader = 3508,
-    /// The report cannot be read for a reason this version does not name.
-    RptIntakeOther = 3599,
+            /// The enum as Rust source for cbindgen (`tests/header.rs`), which reads
+            /// source files and cannot see into this macro.
+            #[doc(hidden)]
+            pub const C_DECLARATION: &'static str = stringify!(
+                $(#[$enum_attr])*
+                #[repr(u32)]
+                pub enum $name {
+                    $($(#[$attr])* $code = $number,)*
+                }
+            );
+        }
+    };
 }
 
-impl mta_sts_status {
-    /// Every code, in numeric order.
+status_table! {
+    /// The result of every fallible function of this library.
     ///
-    /// cbindgen:ignore
-    pub const ALL: [Self; 148] = [
-        Self::Ok,
-        Self::NullParameter,
-        Self::Panic,
-        Self::InvalidUtf8,
-        Self::IndexOutOfRange,
-        Self::LengthTooLarge,
-        Self::MisalignedPointer,
-        Self::Unmapped,
-        Self::BufferTooSmall,
-        Self::RecordTooLong,
-        Self::RecordNotAscii,
-        Self::RecordNotStsRecord,
-        Self::RecordExpectedDelimiter,
-        Self::RecordEmptyField,
-        Self::RecordInvalidFieldName,
-        Self::RecordInvalidValue,
-        Self::RecordInvalidId,
-        Self::RecordMissingId,
-        Self::RecordOther,
-        Self::SelectNoRecord,
-        Self::SelectMultipleRecords,
-        Self::SelectTooManyRecords,
-        Self::SelectOther,
-        Self::PolicyTooLarge,
-        Self::PolicyNotUtf8,
-        Self::PolicyMissingColon,
-        Self::PolicyInvalidKey,
-        Self::PolicyControlCharacter,
-        Self::PolicyUnsupportedVersion,
-        Self::PolicyUnknownMode,
-        Self::PolicyInvalidMaxAge,
-        Self::PolicyInvalidMx,
-        Self::PolicyTooManyMx,
-        Self::PolicyMissingField,
-        Self::PolicyMissingMx,
-        Self::PolicyOther,
-        Self::MxEmpty,
-        Self::MxTooLong,
-        Self::MxEmptyLabel,
-        Self::MxLabelTooLong,
-        Self::MxHyphenAtLabelEdge,
-        Self::MxInvalidCharacter,
-        Self::MxInvalidWildcard,
-        Self::MxNotAscii,
-        Self::MxIpAddress,
-        Self::MxOther,
-        Self::DomainEmpty,
-        Self::DomainAddressLiteral,
-        Self::DomainIdna,
-        Self::DomainInvalidLabel,
-        Self::DomainTooLong,
-        Self::DomainOther,
-        Self::CacheUnsupportedFormat,
-        Self::CacheDomainNotNormalized,
-        Self::CacheInvalidId,
-        Self::CacheTimeOutOfRange,
-        Self::CacheInconsistentExpiry,
-        Self::CacheJsonSyntax,
-        Self::CacheRecordInvalid,
-        Self::CacheOther,
-        Self::TrustAnchorInvalid,
-        Self::LookupWrongStep,
-        Self::LookupNotDone,
-        Self::UnknownEnumValue,
-        Self::DnsQueryEmptyName,
-        Self::DnsQueryNameTooLong,
-        Self::DnsQueryEmptyLabel,
-        Self::DnsQueryLabelTooLong,
-        Self::DnsQueryNotAscii,
-        Self::DnsQueryInvalidChar,
-        Self::DnsQueryEncode,
-        Self::DnsTcpFrameTooLong,
-        Self::DnsTcpIncomplete,
-        Self::DnsQueryOther,
-        Self::DnsResponseTooShort,
-        Self::DnsResponseTooLong,
-        Self::DnsResponseIdMismatch,
-        Self::DnsResponseNotAResponse,
-        Self::DnsResponseOpcodeMismatch,
-        Self::DnsResponseQuestionCount,
-        Self::DnsResponseQuestionMismatch,
-        Self::DnsResponseMalformedQuestion,
-        Self::DnsResponseMalformed,
-        Self::DnsResponseTooManyAnswers,
-        Self::DnsResponseImplausibleCounts,
-        Self::DnsResponseCnameLoop,
-        Self::DnsResponseCnameChainTooLong,
-        Self::DnsResponseOther,
-        Self::FetchCertificateInvalid,
-        Self::FetchTls,
-        Self::FetchTransport,
-        Self::FetchHttpStatus,
-        Self::FetchContentType,
-        Self::FetchBodyTooLarge,
-        Self::FetchNotUtf8,
-        Self::FetchOther,
-        Self::DiscoveryDnsTemporaryFailure,
-        Self::DiscoveryFetchBackoff,
-        Self::DiscoveryOther,
-        Self::RptRecordNotTlsRpt,
-        Self::RptRecordTooLong,
-        Self::RptRecordNotUtf8,
-        Self::RptRecordExpectedDelimiter,
-        Self::RptRecordEmptyField,
-        Self::RptRecordInvalidExtensionName,
-        Self::RptRecordInvalidExtensionValue,
-        Self::RptRecordMissingRua,
-        Self::RptRecordNoUsableRua,
-        Self::RptRecordOther,
-        Self::RptSelectNoRecord,
-        Self::RptSelectMultipleRecords,
-        Self::RptSelectTooManyRecords,
-        Self::RptSelectOther,
-        Self::RptAggregatorUnknownPolicy,
-        Self::RptAggregatorTooManyPolicies,
-        Self::RptAggregatorStateInvalid,
-        Self::RptAggregatorStateJsonSyntax,
-        Self::RptInvalidIpAddress,
-        Self::RptTimeOutOfRange,
-        Self::RptInvalidResultType,
-        Self::RptAggregatorOther,
-        Self::RptReportTooLarge,
-        Self::RptReportJsonSyntax,
-        Self::RptReportDeviation,
-        Self::RptReportMissingMember,
-        Self::RptReportWrongType,
-        Self::RptReportInvalidDateTime,
-        Self::RptReportInvalidCount,
-        Self::RptReportTooMany,
-        Self::RptReportOther,
-        Self::RptDeliverNoSubmitterDomain,
-        Self::RptDeliverNoPolicyDomain,
-        Self::RptDeliverSeveralPolicyDomains,
-        Self::RptDeliverInvalidDomain,
-        Self::RptDeliverInvalidUniqueId,
-        Self::RptDeliverInvalidHeaderValue,
-        Self::RptDeliverInvalidBoundary,
-        Self::RptDeliverOther,
-        Self::RptIntakeGzip,
-        Self::RptIntakeDecompressedTooLarge,
-        Self::RptIntakeZip,
-        Self::RptIntakeEmailTooLarge,
-        Self::RptIntakeNoReportPart,
-        Self::RptIntakeMimeTooComplex,
-        Self::RptIntakeBase64,
-        Self::RptIntakeUnsupportedTransferEncoding,
-        Self::RptIntakeInvalidReader,
-        Self::RptIntakeOther,
-    ];
+    /// Numbers are stable: a code is never renumbered or reused, and a retired code stays
+    /// below as a comment. They are grouped in ranges:
+    ///
+    /// | range | meaning |
+    /// |---|---|
+    /// | 0 | success |
+    /// | 1 to 99 | misuse of the C API (NULL, bad UTF-8, index out of range, ...) and internal errors |
+    /// | 1000 to 1099 | the `_mta-sts` TXT record is invalid (RFC 8461 §3.1; `RecordError`) |
+    /// | 1100 to 1199 | no single `_mta-sts` record in the TXT RRset (RFC 8461 §3.1; `RecordSelectError`) |
+    /// | 1200 to 1299 | the policy file is invalid (RFC 8461 §3.2; `PolicyError`) |
+    /// | 1300 to 1399 | an `mx` pattern is invalid (RFC 8461 §3.2, §4.1; `MxPatternError`) |
+    /// | 1400 to 1499 | a name is not a valid Policy Domain (RFC 8461 §3.4; `DomainError`) |
+    /// | 1500 to 1599 | a cache entry or its JSON record is invalid (`CacheEntryError`) |
+    /// | 1600 to 1699 | certificate validation setup (RFC 8461 §4.2) |
+    /// | 1700 to 1799 | misuse of the discovery engine and enum arguments |
+    /// | 1800 to 1899 | a DNS query or TCP frame cannot be built (`dns::QueryError`, `dns::TcpFrameError`) |
+    /// | 1900 to 1999 | a DNS response does not answer the query (1900 to 1949) or is unusable (`dns::ResponseError`) |
+    /// | 2000 to 2099 | the policy fetch failed (RFC 8461 §3.3; `FetchError`) |
+    /// | 2100 to 2199 | MTA-STS discovery failed (RFC 8461 §3, §5.1; `DiscoveryError`) |
+    /// | 2200 to 2999 | reserved for the remaining `mta-sts-core` errors |
+    /// | 3000 to 3099 | the `_smtp._tls` TXT record is invalid (RFC 8460 §3; `tls_rpt_core::RecordError`) |
+    /// | 3100 to 3199 | no single `_smtp._tls` record in the TXT RRset (RFC 8460 §3) |
+    /// | 3200 to 3299 | TLS-RPT aggregation: policies, failure keys, saved state (RFC 8460 §4.4; `AggregateError`) |
+    /// | 3300 to 3399 | a TLS-RPT JSON report is invalid (RFC 8460 §4; `ReportError`) |
+    /// | 3400 to 3499 | a report delivery format cannot be built (RFC 8460 §5; `DeliverError`) |
+    /// | 3500 to 3599 | a report file or e-mail cannot be read (RFC 8460 §5; `IntakeError`) |
+    /// | 3600 to 3999 | reserved for the remaining `tls-rpt-core` errors |
+    ///
+    /// The last code of each core range (`*_OTHER`) stands for an error that a newer core
+    /// library added and this version of the C API does not name yet.
+    ///
+    /// `mta_sts_status_str()` gives a short static description of each code.
+    pub enum mta_sts_status {
+        /// Success.
+        Ok = 0 => c"success",
+        /// A pointer argument was NULL (a `(data, len)` pair may be NULL only when `len` is 0).
+        NullParameter = 1 => c"a pointer argument was NULL",
+        /// An internal error (a bug in this library) was caught at the C boundary.
+        Panic = 2 => c"internal error in libmta_sts (caught at the C boundary)",
+        /// A text argument is not valid UTF-8.
+        InvalidUtf8 = 3 => c"a text argument is not valid UTF-8",
+        /// An index argument is not below the matching `_count`.
+        IndexOutOfRange = 4 => c"index out of range",
+        /// A length argument describes more than `PTRDIFF_MAX` bytes.
+        LengthTooLarge = 5 => c"a length argument is too large",
+        /// A pointer argument is not aligned for its type.
+        MisalignedPointer = 6 => c"a pointer argument is misaligned",
+        /// The core library returned a value this version of the C API has no code for.
+        Unmapped = 7 => c"a value this version of libmta_sts cannot name",
+        /// The caller's output buffer is too small; the needed length was written to the
+        /// length out-parameter (and nothing else).
+        BufferTooSmall = 8 => c"output buffer too small",
+
+        /// The TXT record is longer than the library's limit (4096 bytes).
+        RecordTooLong = 1000 => c"TXT record too long",
+        /// The TXT record holds a byte that is not US-ASCII (RFC 8461 §3.1).
+        RecordNotAscii = 1001 => c"TXT record is not US-ASCII",
+        /// The TXT record does not begin with `v=STSv1` (RFC 8461 §3.1).
+        RecordNotStsRecord = 1002 => c"TXT record does not begin with \"v=STSv1\"",
+        /// The TXT record has something other than `;` where a field delimiter must be.
+        RecordExpectedDelimiter = 1003 => c"TXT record: expected ';'",
+        /// The TXT record has an empty field (`;;`).
+        RecordEmptyField = 1004 => c"TXT record: empty field",
+        /// The TXT record has an invalid field name, or a field without `=`.
+        RecordInvalidFieldName = 1005 => c"TXT record: invalid field name",
+        /// A TXT record field value is empty or holds a forbidden character.
+        RecordInvalidValue = 1006 => c"TXT record: invalid field value",
+        /// The `id` is not 1 to 32 letters and digits (RFC 8461 §3.1).
+        RecordInvalidId = 1007 => c"TXT record: id must be 1 to 32 letters and digits",
+        /// The TXT record has no `id` field (RFC 8461 §3.1).
+        RecordMissingId = 1008 => c"TXT record: missing id field",
+        /// The TXT record is invalid for a reason this version does not name.
+        RecordOther = 1099 => c"TXT record: invalid",
+
+        /// No TXT record of the RRset begins with `v=STSv1`: no policy (RFC 8461 §3.1).
+        SelectNoRecord = 1100 => c"no MTA-STS TXT record",
+        /// More than one TXT record begins with `v=STSv1`: no policy (RFC 8461 §3.1).
+        SelectMultipleRecords = 1101 => c"more than one MTA-STS TXT record",
+        /// The TXT RRset holds more records than the library's limit (64).
+        SelectTooManyRecords = 1102 => c"TXT RRset has too many records",
+        /// No record could be selected for a reason this version does not name.
+        SelectOther = 1199 => c"no MTA-STS TXT record could be selected",
+
+        /// The policy body is larger than the library's limit (64 KiB, RFC 8461 §3.3).
+        PolicyTooLarge = 1200 => c"policy body too large",
+        /// A policy line is not valid UTF-8.
+        PolicyNotUtf8 = 1201 => c"policy: line is not valid UTF-8",
+        /// A non-blank policy line has no `:`.
+        PolicyMissingColon = 1202 => c"policy: line is not a \"key: value\" field",
+        /// A policy field name is invalid.
+        PolicyInvalidKey = 1203 => c"policy: invalid field name",
+        /// A policy value holds a control character.
+        PolicyControlCharacter = 1204 => c"policy: control character in a value",
+        /// `version` is not `STSv1` (RFC 8461 §3.2).
+        PolicyUnsupportedVersion = 1205 => c"policy: version is not \"STSv1\"",
+        /// `mode` is not `enforce`, `testing` or `none` (RFC 8461 §3.2).
+        PolicyUnknownMode = 1206 => c"policy: unknown mode",
+        /// `max_age` is not 1 to 10 digits (RFC 8461 §3.2).
+        PolicyInvalidMaxAge = 1207 => c"policy: invalid max_age",
+        /// An `mx` value is not a valid pattern (RFC 8461 §3.2).
+        PolicyInvalidMx = 1208 => c"policy: invalid mx pattern",
+        /// The policy has more `mx` lines than the library's limit.
+        PolicyTooManyMx = 1209 => c"policy: too many mx fields",
+        /// `version`, `mode` or `max_age` is missing (RFC 8461 §3.2).
+        PolicyMissingField = 1210 => c"policy: missing required field",
+        /// Mode `enforce` or `testing` without any `mx` line (RFC 8461 §3.2).
+        PolicyMissingMx = 1211 => c"policy: mode enforce or testing requires an mx field",
+        /// The policy is invalid for a reason this version does not name.
+        PolicyOther = 1299 => c"policy: invalid",
+
+        /// The `mx` pattern is empty.
+        MxEmpty = 1300 => c"mx pattern: empty",
+        /// The `mx` pattern is longer than a domain name can be (253 bytes).
+        MxTooLong = 1301 => c"mx pattern: too long",
+        /// The `mx` pattern has an empty label.
+        MxEmptyLabel = 1302 => c"mx pattern: empty label",
+        /// An `mx` pattern label is longer than 63 bytes.
+        MxLabelTooLong = 1303 => c"mx pattern: label too long",
+        /// An `mx` pattern label starts or ends with a hyphen.
+        MxHyphenAtLabelEdge = 1304 => c"mx pattern: label starts or ends with a hyphen",
+        /// The `mx` pattern holds a character other than a letter, digit, hyphen or dot.
+        MxInvalidCharacter = 1305 => c"mx pattern: invalid character",
+        /// The `*` of the `mx` pattern is not the whole left-most label.
+        MxInvalidWildcard = 1306 => c"mx pattern: wildcard must be the whole left-most label",
+        /// The `mx` pattern is not ASCII (write A-labels, RFC 8461 §3.2).
+        MxNotAscii = 1307 => c"mx pattern: not ASCII (use A-labels)",
+        /// The `mx` pattern is an IP address.
+        MxIpAddress = 1308 => c"mx pattern: an IP address, not a host name",
+        /// The `mx` pattern is invalid for a reason this version does not name.
+        MxOther = 1399 => c"mx pattern: invalid",
+
+        /// The domain name is empty.
+        DomainEmpty = 1400 => c"domain: empty name",
+        /// An address literal (`[192.0.2.1]`) or IP address: no policy applies (RFC 8461 §3.4).
+        DomainAddressLiteral = 1401 => c"domain: an address literal has no policy domain",
+        /// The domain name cannot be converted to A-labels (IDNA, UTS #46).
+        DomainIdna = 1402 => c"domain: cannot be converted to A-labels",
+        /// A label of the domain name is empty, too long, or not letters, digits and hyphens.
+        DomainInvalidLabel = 1403 => c"domain: invalid label",
+        /// The domain name is too long once `mta-sts.` is prepended (253 bytes).
+        DomainTooLong = 1404 => c"domain: name too long",
+        /// The domain name is invalid for a reason this version does not name.
+        DomainOther = 1499 => c"domain: invalid",
+
+        /// The cache record has another `format` than 1.
+        CacheUnsupportedFormat = 1500 => c"cache record: unsupported format",
+        /// The cache record's domain is not in normalized form (lowercase A-labels, no dot).
+        CacheDomainNotNormalized = 1501 => c"cache record: domain not normalized",
+        /// The cache entry's policy id is not 1 to 32 letters and digits (RFC 8461 §3.1).
+        CacheInvalidId = 1502 => c"cache entry: invalid policy id",
+        /// A time of the cache entry is out of range (after 9999-12-31).
+        CacheTimeOutOfRange = 1503 => c"cache entry: time out of range",
+        /// The cache record's `expires_at` is not `fetched_at + max_age`.
+        CacheInconsistentExpiry = 1504 => c"cache record: expires_at is not fetched_at + max_age",
+        /// The cache record is not JSON.
+        CacheJsonSyntax = 1505 => c"cache record: not JSON",
+        /// The cache record is JSON but not a valid record (fields, format, domain, id,
+        /// policy or times refused).
+        CacheRecordInvalid = 1506 => c"cache record: invalid record",
+        /// The cache entry is invalid for a reason this version does not name.
+        CacheOther = 1599 => c"cache entry: invalid",
+
+        /// A root certificate cannot be used as a trust anchor (not DER X.509).
+        TrustAnchorInvalid = 1600 => c"a root certificate cannot be used as a trust anchor",
+
+        /// The input does not answer the lookup's current step (poll it with `mta_sts_lookup_poll()`); nothing changed.
+        LookupWrongStep = 1700 => c"lookup: the input does not answer the current step",
+        /// The lookup is not finished: poll it and perform its step first.
+        LookupNotDone = 1701 => c"lookup: not finished yet",
+        /// An enum argument (passed as an integer) has a value this version does not know.
+        UnknownEnumValue = 1702 => c"an enum argument has an unknown value",
+        /// The DNS query name is empty or only the root.
+        DnsQueryEmptyName = 1800 => c"DNS query: empty name",
+        /// The DNS query name is longer than 253 bytes (RFC 1035 §2.3.4).
+        DnsQueryNameTooLong = 1801 => c"DNS query: name too long",
+        /// The DNS query name has an empty label.
+        DnsQueryEmptyLabel = 1802 => c"DNS query: empty label",
+        /// A label of the DNS query name is longer than 63 bytes (RFC 1035 §2.3.4).
+        DnsQueryLabelTooLong = 1803 => c"DNS query: label too long",
+        /// The DNS query name is not ASCII: convert U-labels to A-labels first.
+        DnsQueryNotAscii = 1804 => c"DNS query: name is not ASCII (use A-labels)",
+        /// The DNS query name holds a character other than a letter, digit, `-` or `_`.
+        DnsQueryInvalidChar = 1805 => c"DNS query: invalid character in the name",
+        /// The DNS query message could not be encoded.
+        DnsQueryEncode = 1806 => c"DNS query: message could not be encoded",
+        /// The message is too long for a DNS over TCP frame (65535 bytes, RFC 1035 §4.2.2).
+        DnsTcpFrameTooLong = 1850 => c"DNS over TCP: message too long for a frame",
+        /// The DNS over TCP decoder holds no complete message yet: push more bytes.
+        DnsTcpIncomplete = 1851 => c"DNS over TCP: no complete message yet",
+        /// The DNS query cannot be built for a reason this version does not name.
+        DnsQueryOther = 1899 => c"DNS query: cannot be built",
+        /// Mismatch: the message is shorter than a DNS header; drop it and keep waiting.
+        DnsResponseTooShort = 1900 => c"DNS response: shorter than a header",
+        /// Mismatch: the message is longer than any DNS message; drop it and keep waiting.
+        DnsResponseTooLong = 1901 => c"DNS response: longer than a DNS message",
+        /// Mismatch: the message id is not the query's (RFC 5452 §9.1); drop it and keep waiting.
+        DnsResponseIdMismatch = 1902 => c"DNS response: message id differs from the query's",
+        /// Mismatch: the message is a query, not a response; drop it and keep waiting.
+        DnsResponseNotAResponse = 1903 => c"DNS response: the message is a query",
+        /// Mismatch: the opcode is not QUERY; drop it and keep waiting.
+        DnsResponseOpcodeMismatch = 1904 => c"DNS response: opcode is not QUERY",
+        /// Mismatch: the message does not hold exactly one question; drop it and keep waiting.
+        DnsResponseQuestionCount = 1905 => c"DNS response: not exactly one question",
+        /// Mismatch: the question is not the query's (name, type or class, RFC 5452 §9.1); drop it and keep waiting.
+        DnsResponseQuestionMismatch = 1906 => c"DNS response: question differs from the query's",
+        /// Mismatch: the question section cannot be decoded; drop it and keep waiting.
+        DnsResponseMalformedQuestion = 1907 => c"DNS response: malformed question section",
+        /// The answer cannot be decoded (truncated record, pointer loop, ...): treat it as a temporary failure.
+        DnsResponseMalformed = 1950 => c"DNS response: malformed record section",
+        /// The answer claims more records than the library's limit: treat it as a temporary failure.
+        DnsResponseTooManyAnswers = 1951 => c"DNS response: too many answers",
+        /// The record counts cannot fit in the message: treat it as a temporary failure.
+        DnsResponseImplausibleCounts = 1952 => c"DNS response: record counts do not fit the message",
+        /// The CNAME chain loops (RFC 1034 §3.6.2): treat it as a temporary failure.
+        DnsResponseCnameLoop = 1953 => c"DNS response: CNAME loop",
+        /// The CNAME chain is longer than the library's limit: treat it as a temporary failure.
+        DnsResponseCnameChainTooLong = 1954 => c"DNS response: CNAME chain too long",
+        /// The answer is unusable for a reason this version does not name: treat it as a temporary failure.
+        DnsResponseOther = 1999 => c"DNS response: unusable",
+        /// The policy host certificate is invalid (RFC 8461 §3.3; TLS-RPT `sts-webpki-invalid`).
+        FetchCertificateInvalid = 2000 => c"policy fetch: policy host certificate invalid",
+        /// The TLS connection to the policy host failed for another reason than the certificate.
+        FetchTls = 2001 => c"policy fetch: TLS failure",
+        /// No HTTP response arrived (DNS, connect, timeout, TLS handshake or HTTP error).
+        FetchTransport = 2002 => c"policy fetch: no response",
+        /// The HTTP status is not 200; redirects are not followed (RFC 8461 §3.3).
+        FetchHttpStatus = 2003 => c"policy fetch: HTTP status is not 200",
+        /// The `Content-Type` is not `text/plain` (RFC 8461 §3.2).
+        FetchContentType = 2004 => c"policy fetch: Content-Type is not text/plain",
+        /// The policy body is over the size limit (RFC 8461 §3.3).
+        FetchBodyTooLarge = 2005 => c"policy fetch: body too large",
+        /// The policy body is not UTF-8 (RFC 8461 §3.2).
+        FetchNotUtf8 = 2006 => c"policy fetch: body is not UTF-8",
+        /// The fetch failed for a reason this version does not name.
+        FetchOther = 2099 => c"policy fetch: failed",
+        /// The `_mta-sts` TXT lookup failed temporarily (docs/CONFORMANCE.md#d13).
+        DiscoveryDnsTemporaryFailure = 2100 => c"discovery: temporary DNS failure on the TXT record",
+        /// The fetch was skipped: this policy id failed less than 5 minutes ago (RFC 8461 §3.3).
+        DiscoveryFetchBackoff = 2101 => c"discovery: fetch skipped, the same id failed recently",
+        /// Discovery failed for a reason this version does not name.
+        DiscoveryOther = 2199 => c"discovery: failed",
+
+        /// The `_smtp._tls` record does not begin with `v=TLSRPTv1` (RFC 8460 §3).
+        RptRecordNotTlsRpt = 3000 => c"TLS-RPT record does not begin with \"v=TLSRPTv1\"",
+        /// The `_smtp._tls` record is longer than the library's limit (4096 bytes).
+        RptRecordTooLong = 3001 => c"TLS-RPT record too long",
+        /// The `_smtp._tls` record is not valid UTF-8 (it can only be ASCII).
+        RptRecordNotUtf8 = 3002 => c"TLS-RPT record is not valid UTF-8",
+        /// The `_smtp._tls` record has something other than `;` where a delimiter must be.
+        RptRecordExpectedDelimiter = 3003 => c"TLS-RPT record: expected ';'",
+        /// The `_smtp._tls` record has an empty or nameless field.
+        RptRecordEmptyField = 3004 => c"TLS-RPT record: empty or nameless field",
+        /// A `_smtp._tls` extension name is invalid (RFC 8460 §3 `tlsrpt-ext-name`).
+        RptRecordInvalidExtensionName = 3005 => c"TLS-RPT record: invalid extension name",
+        /// A `_smtp._tls` extension value is empty or invalid (RFC 8460 §3 `tlsrpt-ext-value`).
+        RptRecordInvalidExtensionValue = 3006 => c"TLS-RPT record: invalid extension value",
+        /// The `_smtp._tls` record has no `rua` field (RFC 8460 §3).
+        RptRecordMissingRua = 3007 => c"TLS-RPT record: no rua field",
+        /// Every `rua` URI was dropped (only `mailto:` and `https:` are usable, docs/CONFORMANCE.md#d17).
+        RptRecordNoUsableRua = 3008 => c"TLS-RPT record: no usable rua URI (mailto: or https:)",
+        /// The `_smtp._tls` record is invalid for a reason this version does not name.
+        RptRecordOther = 3099 => c"TLS-RPT record: invalid",
+
+        /// No TXT record of the RRset begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
+        RptSelectNoRecord = 3100 => c"no TLS-RPT TXT record",
+        /// More than one TXT record begins with `v=TLSRPTv1`: no TLS-RPT (RFC 8460 §3).
+        RptSelectMultipleRecords = 3101 => c"more than one TLS-RPT TXT record",
+        /// The TXT RRset holds more records than the library's limit (64).
+        RptSelectTooManyRecords = 3102 => c"TLS-RPT TXT RRset has too many records",
+        /// No TLS-RPT record could be selected for a reason this version does not name.
+        RptSelectOther = 3199 => c"no TLS-RPT TXT record could be selected",
+
+        /// The policy index was not issued by this aggregator.
+        RptAggregatorUnknownPolicy = 3200 => c"aggregator: unknown policy index",
+        /// The aggregator holds the most distinct policies it may (1000000).
+        RptAggregatorTooManyPolicies = 3201 => c"aggregator: too many distinct policies",
+        /// The saved aggregator state is JSON but breaks an invariant or the format.
+        RptAggregatorStateInvalid = 3202 => c"aggregator state: invalid",
+        /// The saved aggregator state is not JSON.
+        RptAggregatorStateJsonSyntax = 3203 => c"aggregator state: not JSON",
+        /// An IP address argument is not an IPv4 or IPv6 address.
+        RptInvalidIpAddress = 3204 => c"not an IPv4 or IPv6 address",
+        /// A Unix time argument is after 9999-12-31, the last date a report can carry.
+        RptTimeOutOfRange = 3205 => c"time out of the range of report dates",
+        /// A result-type argument is not a `mta_sts_result_type` value.
+        RptInvalidResultType = 3206 => c"not a TLS-RPT result type value",
+        /// The aggregator failed for a reason this version does not name.
+        RptAggregatorOther = 3299 => c"aggregator: failed",
+
+        /// The report is larger than the library's limit (10 MiB).
+        RptReportTooLarge = 3300 => c"TLS-RPT report too large",
+        /// The report is not JSON (RFC 8460 §4, I-JSON).
+        RptReportJsonSyntax = 3301 => c"TLS-RPT report: not JSON",
+        /// The report departs from RFC 8460 §4.4 form (strict parse only).
+        RptReportDeviation = 3302 => c"TLS-RPT report: departs from RFC 8460 form",
+        /// A report member that even the tolerant parser needs is missing.
+        RptReportMissingMember = 3303 => c"TLS-RPT report: required member missing",
+        /// A report member has the wrong JSON type.
+        RptReportWrongType = 3304 => c"TLS-RPT report: member of the wrong JSON type",
+        /// A report date-time is not RFC 3339.
+        RptReportInvalidDateTime = 3305 => c"TLS-RPT report: invalid date-time",
+        /// A report count is not a non-negative 64-bit integer.
+        RptReportInvalidCount = 3306 => c"TLS-RPT report: invalid count",
+        /// A report array is longer than the library's limit.
+        RptReportTooMany = 3307 => c"TLS-RPT report: array too long",
+        /// The report is invalid for a reason this version does not name.
+        RptReportOther = 3399 => c"TLS-RPT report: invalid",
+
+        /// `contact-info` has no domain to use as the submitter (RFC 8460 §5.1, §5.3).
+        RptDeliverNoSubmitterDomain = 3400 => c"TLS-RPT report: contact-info has no domain",
+        /// The report has no policy, or a policy without `policy-domain`.
+        RptDeliverNoPolicyDomain = 3401 => c"TLS-RPT report: no policy-domain",
+        /// The report covers several policy domains (one per report, RFC 8460 §5.1, §5.3).
+        RptDeliverSeveralPolicyDomains = 3402 => c"TLS-RPT report: several policy domains",
+        /// A domain of the report is not an A-label domain name.
+        RptDeliverInvalidDomain = 3403 => c"TLS-RPT report: domain is not an A-label name",
+        /// The `unique-id` is not 1*(ALPHA / DIGIT) (RFC 8460 §5.1).
+        RptDeliverInvalidUniqueId = 3404 => c"TLS-RPT file name: unique-id must be letters and digits",
+        /// A header value (From, To, Message-ID) is empty, not ASCII, or holds spaces or CR/LF.
+        RptDeliverInvalidHeaderValue = 3405 => c"TLS-RPT e-mail: invalid header value",
+        /// The MIME boundary breaks RFC 2046 §5.1.1.
+        RptDeliverInvalidBoundary = 3406 => c"TLS-RPT e-mail: invalid MIME boundary",
+        /// A delivery format cannot be built for a reason this version does not name.
+        RptDeliverOther = 3499 => c"TLS-RPT delivery format: cannot be built",
+
+        /// The gzip data of a report is broken (RFC 8460 §5.2).
+        RptIntakeGzip = 3500 => c"TLS-RPT intake: broken gzip data",
+        /// The report decompresses to more than the bound (docs/CONFORMANCE.md#d20).
+        RptIntakeDecompressedTooLarge = 3501 => c"TLS-RPT intake: decompressed report too large",
+        /// The report is a zip archive, which RFC 8460 does not use.
+        RptIntakeZip = 3502 => c"TLS-RPT intake: zip archives are not supported",
+        /// The e-mail is larger than the library's limit (16 MiB).
+        RptIntakeEmailTooLarge = 3503 => c"TLS-RPT intake: e-mail too large",
+        /// No part of the e-mail is a TLS-RPT report.
+        RptIntakeNoReportPart = 3504 => c"TLS-RPT intake: no report part in the e-mail",
+        /// The e-mail's MIME structure exceeds the limits (depth 8, 256 parts).
+        RptIntakeMimeTooComplex = 3505 => c"TLS-RPT intake: MIME structure too complex",
+        /// A base64 part of the e-mail does not decode.
+        RptIntakeBase64 = 3506 => c"TLS-RPT intake: base64 does not decode",
+        /// The e-mail part has an unsupported Content-Transfer-Encoding.
+        RptIntakeUnsupportedTransferEncoding = 3507 => c"TLS-RPT intake: unsupported Content-Transfer-Encoding",
+        /// A reader argument is not one of the `MTA_STS_RPT_READER_*` values.
+        RptIntakeInvalidReader = 3508 => c"TLS-RPT intake: unknown reader",
+        /// The report cannot be read for a reason this version does not name.
+        RptIntakeOther = 3599 => c"TLS-RPT intake: cannot read the report",
+    }
 }
 
 impl mta_sts_status {
     /// The code with this number, if there is one.
     pub fn from_u32(code: u32) -> Option<Self> {
         Self::ALL.into_iter().find(|s| *s as u32 == code)
-    }
-
-    /// A short static description (lower case, no trailing period).
-    pub const fn message(self) -> &'static CStr {
-        match self {
-            Self::Ok => c"success",
-            Self::NullParameter => c"a pointer argument was NULL",
-            Self::Panic => c"internal error in libmta_sts (caught at the C boundary)",
-            Self::InvalidUtf8 => c"a text argument is not valid UTF-8",
-            Self::IndexOutOfRange => c"index out of range",
-            Self::LengthTooLarge => c"a length argument is too large",
-            Self::MisalignedPointer => c"a pointer argument is misaligned",
-            Self::Unmapped => c"a value this version of libmta_sts cannot name",
-            Self::BufferTooSmall => c"output buffer too small",
-            Self::RecordTooLong => c"TXT record too long",
-            Self::RecordNotAscii => c"TXT record is not US-ASCII",
-            Self::RecordNotStsRecord => c"TXT record does not begin with \"v=STSv1\"",
-            Self::RecordExpectedDelimiter => c"TXT record: expected ';'",
-            Self::RecordEmptyField => c"TXT record: empty field",
-            Self::RecordInvalidFieldName => c"TXT record: invalid field name",
-            Self::RecordInvalidValue => c"TXT record: invalid field value",
-            Self::RecordInvalidId => c"TXT record: id must be 1 to 32 letters and digits",
-            Self::RecordMissingId => c"TXT record: missing id field",
-            Self::RecordOther => c"TXT record: invalid",
-            Self::SelectNoRecord => c"no MTA-STS TXT record",
-            Self::SelectMultipleRecords => c"more than one MTA-STS TXT record",
-            Self::SelectTooManyRecords => c"TXT RRset has too many records",
-            Self::SelectOther => c"no MTA-STS TXT record could be selected",
-            Self::PolicyTooLarge => c"policy body too large",
-            Self::PolicyNotUtf8 => c"policy: line is not valid UTF-8",
-            Self::PolicyMissingColon => c"policy: line is not a \"key: value\" field",
-            Self::PolicyInvalidKey => c"policy: invalid field name",
-            Self::PolicyControlCharacter => c"policy: control character in a value",
-            Self::PolicyUnsupportedVersion => c"policy: version is not \"STSv1\"",
-            Self::PolicyUnknownMode => c"policy: unknown mode",
-            Self::PolicyInvalidMaxAge => c"policy: invalid max_age",
-            Self::PolicyInvalidMx => c"policy: invalid mx pattern",
-            Self::PolicyTooManyMx => c"policy: too many mx fields",
-            Self::PolicyMissingField => c"policy: missing required field",
-            Self::PolicyMissingMx => c"policy: mode enforce or testing requires an mx field",
-            Self::PolicyOther => c"policy: invalid",
-            Self::MxEmpty => c"mx pattern: empty",
-            Self::MxTooLong => c"mx pattern: too long",
-            Self::MxEmptyLabel => c"mx pattern: empty label",
-            Self::MxLabelTooLong => c"mx pattern: label too long",
-            Self::MxHyphenAtLabelEdge => c"mx pattern: label starts or ends with a hyphen",
-            Self::MxInvalidCharacter => c"mx pattern: invalid character",
-            Self::MxInvalidWildcard => c"mx pattern: wildcard must be the whole left-most label",
-            Self::MxNotAscii => c"mx pattern: not ASCII (use A-labels)",
-            Self::MxIpAddress => c"mx pattern: an IP address, not a host name",
-            Self::MxOther => c"mx pattern: invalid",
-            Self::DomainEmpty => c"domain: empty name",
-            Self::DomainAddressLiteral => c"domain: an address literal has no policy domain",
-            Self::DomainIdna => c"domain: cannot be converted to A-labels",
-            Self::DomainInvalidLabel => c"domain: invalid label",
-            Self::DomainTooLong => c"domain: name too long",
-            Self::DomainOther => c"domain: invalid",
-            Self::CacheUnsupportedFormat => c"cache record: unsupported format",
-            Self::CacheDomainNotNormalized => c"cache record: domain not normalized",
-            Self::CacheInvalidId => c"cache entry: invalid policy id",
-            Self::CacheTimeOutOfRange => c"cache entry: time out of range",
-            Self::CacheInconsistentExpiry => {
-                c"cache record: expires_at is not fetched_at + max_age"
-            }
-            Self::CacheJsonSyntax => c"cache record: not JSON",
-            Self::CacheRecordInvalid => c"cache record: invalid record",
-            Self::CacheOther => c"cache entry: invalid",
-            Self::TrustAnchorInvalid => c"a root certificate cannot be used as a trust anchor",
-            Self::LookupWrongStep => c"lookup: the input does not answer the current step",
-            Self::LookupNotDone => c"lookup: not finished yet",
-            Self::UnknownEnumValue => c"an enum argument has an unknown value",
-            Self::DnsQueryEmptyName => c"DNS query: empty name",
-            Self::DnsQueryNameTooLong => c"DNS query: name too long",
-            Self::DnsQueryEmptyLabel => c"DNS query: empty label",
-            Self::DnsQueryLabelTooLong => c"DNS query: label too long",
-            Self::DnsQueryNotAscii => c"DNS query: name is not ASCII (use A-labels)",
-            Self::DnsQueryInvalidChar => c"DNS query: invalid character in the name",
-            Self::DnsQueryEncode => c"DNS query: message could not be encoded",
-            Self::DnsTcpFrameTooLong => c"DNS over TCP: message too long for a frame",
-            Self::DnsTcpIncomplete => c"DNS over TCP: no complete message yet",
-            Self::DnsQueryOther => c"DNS query: cannot be built",
-            Self::DnsResponseTooShort => c"DNS response: shorter than a header",
-            Self::DnsResponseTooLong => c"DNS response: longer than a DNS message",
-            Self::DnsResponseIdMismatch => c"DNS response: message id differs from the query's",
-            Self::DnsResponseNotAResponse => c"DNS response: the message is a query",
-            Self::DnsResponseOpcodeMismatch => c"DNS response: opcode is not QUERY",
-            Self::DnsResponseQuestionCount => c"DNS response: not exactly one question",
-            Self::DnsResponseQuestionMismatch => c"DNS response: question differs from the query's",
-            Self::DnsResponseMalformedQuestion => c"DNS response: malformed question section",
-            Self::DnsResponseMalformed => c"DNS response: malformed record section",
-            Self::DnsResponseTooManyAnswers => c"DNS response: too many answers",
-            Self::DnsResponseImplausibleCounts => {
-                c"DNS response: record counts do not fit the message"
-            }
-            Self::DnsResponseCnameLoop => c"DNS response: CNAME loop",
-            Self::DnsResponseCnameChainTooLong => c"DNS response: CNAME chain too long",
-            Self::DnsResponseOther => c"DNS response: unusable",
-            Self::FetchCertificateInvalid => c"policy fetch: policy host certificate invalid",
-            Self::FetchTls => c"policy fetch: TLS failure",
-            Self::FetchTransport => c"policy fetch: no response",
-            Self::FetchHttpStatus => c"policy fetch: HTTP status is not 200",
-            Self::FetchContentType => c"policy fetch: Content-Type is not text/plain",
-            Self::FetchBodyTooLarge => c"policy fetch: body too large",
-            Self::FetchNotUtf8 => c"policy fetch: body is not UTF-8",
-            Self::FetchOther => c"policy fetch: failed",
-            Self::DiscoveryDnsTemporaryFailure => {
-                c"discovery: temporary DNS failure on the TXT record"
-            }
-            Self::DiscoveryFetchBackoff => c"discovery: fetch skipped, the same id failed recently",
-            Self::DiscoveryOther => c"discovery: failed",
-            Self::RptRecordNotTlsRpt => c"TLS-RPT record does not begin with \"v=TLSRPTv1\"",
-            Self::RptRecordTooLong => c"TLS-RPT record too long",
-            Self::RptRecordNotUtf8 => c"TLS-RPT record is not valid UTF-8",
-            Self::RptRecordExpectedDelimiter => c"TLS-RPT record: expected ';'",
-            Self::RptRecordEmptyField => c"TLS-RPT record: empty or nameless field",
-            Self::RptRecordInvalidExtensionName => c"TLS-RPT record: invalid extension name",
-            Self::RptRecordInvalidExtensionValue => c"TLS-RPT record: invalid extension value",
-            Self::RptRecordMissingRua => c"TLS-RPT record: no rua field",
-            Self::RptRecordNoUsableRua => c"TLS-RPT record: no usable rua URI (mailto: or https:)",
-            Self::RptRecordOther => c"TLS-RPT record: invalid",
-            Self::RptSelectNoRecord => c"no TLS-RPT TXT record",
-            Self::RptSelectMultipleRecords => c"more than one TLS-RPT TXT record",
-            Self::RptSelectTooManyRecords => c"TLS-RPT TXT RRset has too many records",
-            Self::RptSelectOther => c"no TLS-RPT TXT record could be selected",
-            Self::RptAggregatorUnknownPolicy => c"aggregator: unknown policy index",
-            Self::RptAggregatorTooManyPolicies => c"aggregator: too many distinct policies",
-            Self::RptAggregatorStateInvalid => c"aggregator state: invalid",
-            Self::RptAggregatorStateJsonSyntax => c"aggregator state: not JSON",
-            Self::RptInvalidIpAddress => c"not an IPv4 or IPv6 address",
-            Self::RptTimeOutOfRange => c"time out of the range of report dates",
-            Self::RptInvalidResultType => c"not a TLS-RPT result type value",
-            Self::RptAggregatorOther => c"aggregator: failed",
-            Self::RptReportTooLarge => c"TLS-RPT report too large",
-            Self::RptReportJsonSyntax => c"TLS-RPT report: not JSON",
-            Self::RptReportDeviation => c"TLS-RPT report: departs from RFC 8460 form",
-            Self::RptReportMissingMember => c"TLS-RPT report: required member missing",
-            Self::RptReportWrongType => c"TLS-RPT report: member of the wrong JSON type",
-            Self::RptReportInvalidDateTime => c"TLS-RPT report: invalid date-time",
-            Self::RptReportInvalidCount => c"TLS-RPT report: invalid count",
-            Self::RptReportTooMany => c"TLS-RPT report: array too long",
-            Self::RptReportOther => c"TLS-RPT report: invalid",
-            Self::RptDeliverNoSubmitterDomain => c"TLS-RPT report: contact-info has no domain",
-            Self::RptDeliverNoPolicyDomain => c"TLS-RPT report: no policy-domain",
-            Self::RptDeliverSeveralPolicyDomains => c"TLS-RPT report: several policy domains",
-            Self::RptDeliverInvalidDomain => c"TLS-RPT report: domain is not an A-label name",
-            Self::RptDeliverInvalidUniqueId => {
-                c"TLS-RPT file name: unique-id must be letters and digits"
-            }
-            Self::RptDeliverInvalidHeaderValue => c"TLS-RPT e-mail: invalid header value",
-            Self::RptDeliverInvalidBoundary => c"TLS-RPT e-mail: invalid MIME boundary",
-            Self::RptDeliverOther => c"TLS-RPT delivery format: cannot be built",
-            Self::RptIntakeGzip => c"TLS-RPT intake: broken gzip data",
-            Self::RptIntakeDecompressedTooLarge => c"TLS-RPT intake: decompressed report too large",
-            Self::RptIntakeZip => c"TLS-RPT intake: zip archives are not supported",
-            Self::RptIntakeEmailTooLarge => c"TLS-RPT intake: e-mail too large",
-            Self::RptIntakeNoReportPart => c"TLS-RPT intake: no report part in the e-mail",
-            Self::RptIntakeMimeTooComplex => c"TLS-RPT intake: MIME structure too complex",
-            Self::RptIntakeBase64 => c"TLS-RPT intake: base64 does not decode",
-            Self::RptIntakeUnsupportedTransferEncoding => {
-                c"TLS-RPT intake: unsupported Content-Transfer-Encoding"
-            }
-            Self::RptIntakeInvalidReader => c"TLS-RPT intake: unknown reader",
-            Self::RptIntakeOther => c"TLS-RPT intake: cannot read the report",
-        }
     }
 }
 

@@ -7,9 +7,9 @@ use mta_sts_core::verify::pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use mta_sts_core::verify::{Peer, verify_certificate, webpki};
 
 use crate::boundary::{status_boundary, value_boundary};
+use crate::convert::text;
 use crate::failure::mta_sts_failure;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
-use crate::mx::host_str;
 use crate::status::mta_sts_status;
 use crate::view::mta_sts_bytes;
 
@@ -29,8 +29,14 @@ pub struct mta_sts_trust_anchors {
 /// pointer is checked before any is read). On success writes a new handle to
 /// `*out_anchors`. A certificate that cannot be a trust anchor gives
 /// `MTA_STS_STATUS_TRUST_ANCHOR_INVALID` and `*out_anchors` is untouched.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_trust_anchors_new(
+pub unsafe extern "C" fn mta_sts_trust_anchors_new(
     roots: *const mta_sts_bytes,
     roots_count: usize,
     out_anchors: *mut *mut mta_sts_trust_anchors,
@@ -56,8 +62,14 @@ pub extern "C" fn mta_sts_trust_anchors_new(
 }
 
 /// Frees trust anchors. `NULL` is a no-op; freeing twice is a caller bug.
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_trust_anchors_free(anchors: *mut mta_sts_trust_anchors) {
+pub unsafe extern "C" fn mta_sts_trust_anchors_free(anchors: *mut mta_sts_trust_anchors) {
     value_boundary((), || free_handle(anchors));
 }
 
@@ -77,8 +89,14 @@ pub extern "C" fn mta_sts_trust_anchors_free(anchors: *mut mta_sts_trust_anchors
 /// with a reason code such as `cert-expired` or `unknown-issuer`); free it with
 /// `mta_sts_failure_free()`. Under an `enforce` policy do not deliver to that host.
 /// The status is not OK only for a bad argument (NULL, bad UTF-8, ...).
+///
+/// # Safety
+///
+/// Each non-NULL pointer argument must point to what its type and length say for the
+/// whole call (a handle from this library, not yet freed, for a handle type); a NULL
+/// is a status, not undefined behaviour.
 #[unsafe(no_mangle)]
-pub extern "C" fn mta_sts_verify_mx_certificate(
+pub unsafe extern "C" fn mta_sts_verify_mx_certificate(
     end_entity: *const u8,
     end_entity_len: usize,
     intermediates: *const mta_sts_bytes,
@@ -95,7 +113,7 @@ pub extern "C" fn mta_sts_verify_mx_certificate(
             .iter()
             .map(|der| try_slice(der.data, der.len).map(CertificateDer::from))
             .collect::<Result<Vec<_>, _>>()?;
-        let host = host_str(host, host_len)?;
+        let host = text(host, host_len)?;
         let anchors = try_ref(anchors)?;
         let out = try_out(out_failure)?;
         let now = UnixTime::since_unix_epoch(Duration::from_secs(now));

@@ -2,6 +2,8 @@
 
 use std::ffi::c_char;
 
+use crate::status::mta_sts_status;
+
 /// A borrowed UTF-8 string: `len` bytes at `data`, **not** NUL-terminated, no
 /// interior NUL guaranteed either. Print it with `printf("%.*s", (int)s.len, s.data)`.
 ///
@@ -56,6 +58,12 @@ pub struct mta_sts_txt_record {
     pub strings: *const mta_sts_bytes,
     /// How many character-strings.
     pub count: usize,
+}
+
+/// Element `index` of `items`, or `IndexOutOfRange`: the index check of every
+/// `_get`-style function (`index` below the matching `_count`).
+pub(crate) fn item<T>(items: &[T], index: usize) -> Result<&T, mta_sts_status> {
+    items.get(index).ok_or(mta_sts_status::IndexOutOfRange)
 }
 
 #[cfg(test)]

@@ -91,7 +91,8 @@ impl Anchors {
     fn new(roots: &[&[u8]]) -> Result<Self, mta_sts_status> {
         let roots: Vec<mta_sts_bytes> = roots.iter().map(|r| bytes(r)).collect();
         let mut out = ptr::null_mut();
-        match mta_sts_trust_anchors_new(roots.as_ptr(), roots.len(), &raw mut out) {
+        // SAFETY: `roots` and `out` are live for the call.
+        match unsafe { mta_sts_trust_anchors_new(roots.as_ptr(), roots.len(), &raw mut out) } {
             mta_sts_status::Ok => Ok(Self(out)),
             status => Err(status),
         }
@@ -100,7 +101,8 @@ impl Anchors {
 
 impl Drop for Anchors {
     fn drop(&mut self) {
-        mta_sts_trust_anchors_free(self.0);
+        // SAFETY: the handle came from `Anchors::new` and is freed only here.
+        unsafe { mta_sts_trust_anchors_free(self.0) };
     }
 }
 
@@ -112,30 +114,34 @@ fn verify(
     anchors: &Anchors,
     now: u64,
 ) -> Option<mta_sts_result_type> {
-    let chain: Vec<mta_sts_bytes> = chain.iter().map(|c| bytes(c)).collect();
-    let mut failure: *mut mta_sts_failure = ptr::dangling_mut();
-    let status = mta_sts_verify_mx_certificate(
-        leaf.as_ptr(),
-        leaf.len(),
-        chain.as_ptr(),
-        chain.len(),
-        host.as_ptr(),
-        host.len(),
-        anchors.0,
-        now,
-        &raw mut failure,
-    );
-    assert_eq!(status, mta_sts_status::Ok);
-    if failure.is_null() {
-        return None;
+    // SAFETY: the arguments are live values of their types, and each handle is freed
+    // once, after its last use.
+    unsafe {
+        let chain: Vec<mta_sts_bytes> = chain.iter().map(|c| bytes(c)).collect();
+        let mut failure: *mut mta_sts_failure = ptr::dangling_mut();
+        let status = mta_sts_verify_mx_certificate(
+            leaf.as_ptr(),
+            leaf.len(),
+            chain.as_ptr(),
+            chain.len(),
+            host.as_ptr(),
+            host.len(),
+            anchors.0,
+            now,
+            &raw mut failure,
+        );
+        assert_eq!(status, mta_sts_status::Ok);
+        if failure.is_null() {
+            return None;
+        }
+        let mut result_type = mta_sts_result_type::StarttlsNotSupported;
+        assert_eq!(
+            mta_sts_failure_result_type(failure, &raw mut result_type),
+            mta_sts_status::Ok
+        );
+        mta_sts_failure_free(failure);
+        Some(result_type)
     }
-    let mut result_type = mta_sts_result_type::StarttlsNotSupported;
-    assert_eq!(
-        mta_sts_failure_result_type(failure, &raw mut result_type),
-        mta_sts_status::Ok
-    );
-    mta_sts_failure_free(failure);
-    Some(result_type)
 }
 
 #[test]
@@ -181,30 +187,34 @@ fn rfc8461_s4_2_fixture_chain_is_classified_for_tls_rpt() {
 
 #[test]
 fn bad_trust_anchors_and_arguments_are_statuses() {
-    assert_eq!(
-        Anchors::new(&[b"not DER"]).err(),
-        Some(mta_sts_status::TrustAnchorInvalid)
-    );
-    let empty = Anchors::new(&[]).unwrap();
-    let leaf = read("leaf-mx1.der");
-    assert_eq!(
-        verify(&leaf, &[], "mx1.example.com", &empty, NOW),
-        Some(mta_sts_result_type::CertificateNotTrusted)
-    );
-    let mut failure = ptr::null_mut();
-    assert_eq!(
-        mta_sts_verify_mx_certificate(
-            leaf.as_ptr(),
-            leaf.len(),
-            ptr::null(),
-            0,
-            b"mx1.example.com".as_ptr(),
-            15,
-            ptr::null(),
-            NOW,
-            &raw mut failure,
-        ),
-        mta_sts_status::NullParameter
-    );
-    assert!(failure.is_null());
+    // SAFETY: the arguments are live values of their types, and each handle is freed
+    // once, after its last use.
+    unsafe {
+        assert_eq!(
+            Anchors::new(&[b"not DER"]).err(),
+            Some(mta_sts_status::TrustAnchorInvalid)
+        );
+        let empty = Anchors::new(&[]).unwrap();
+        let leaf = read("leaf-mx1.der");
+        assert_eq!(
+            verify(&leaf, &[], "mx1.example.com", &empty, NOW),
+            Some(mta_sts_result_type::CertificateNotTrusted)
+        );
+        let mut failure = ptr::null_mut();
+        assert_eq!(
+            mta_sts_verify_mx_certificate(
+                leaf.as_ptr(),
+                leaf.len(),
+                ptr::null(),
+                0,
+                b"mx1.example.com".as_ptr(),
+                15,
+                ptr::null(),
+                NOW,
+                &raw mut failure,
+            ),
+            mta_sts_status::NullParameter
+        );
+        assert!(failure.is_null());
+    }
 }
