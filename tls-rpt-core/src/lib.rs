@@ -22,6 +22,8 @@
 //!   signing is the MTA's job), [`https_post`], [`RetrySchedule`].
 //! - Intake: [`read_report_file`] (`.json` / `.json.gz`, bounded decompression,
 //!   SPEC D20) and [`read_email`] (a whole report e-mail).
+//! - [`Datagram`]: the JSON datagram sys4's libtlsrpt sends per delivery attempt
+//!   (Postfix 3.10's TLS-RPT), parsed and counted into an [`Aggregator`].
 //! - [`limits`]: every bound, with its source.
 //!
 //! With the cargo feature `mta-sts`, `Policy::from_sts` and `From` conversions
@@ -90,6 +92,7 @@
 
 mod aggregate;
 mod consistency;
+mod datagram;
 mod deliver;
 mod intake;
 pub mod limits;
@@ -102,6 +105,10 @@ mod txt;
 
 pub use aggregate::{
     AggregateError, Aggregator, AggregatorConfig, FailureKey, PolicyId, ReportMeta,
+};
+pub use datagram::{
+    DATAGRAM_PROTOCOL_VERSION, Datagram, DatagramError, DatagramFailure, DatagramNote,
+    DatagramPolicy, result_type_for_code,
 };
 pub use deliver::{
     DeliverError, EmailParams, HttpsPost, MEDIA_TYPE_GZIP, MEDIA_TYPE_JSON, RetrySchedule, gzip,
