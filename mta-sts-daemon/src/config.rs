@@ -149,6 +149,83 @@ struct File {
     log_format: Option<String>,
     default_profile: Option<String>,
     profiles: Option<BTreeMap<String, Profile>>,
+    tlsrpt: Option<TlsRptFile>,
+}
+
+/// The `[tlsrpt]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct TlsRptFile {
+    socket: Option<PathBuf>,
+    socket_owner: Option<String>,
+    socket_group: Option<String>,
+    socket_mode: Option<String>,
+    commit_window: Option<f64>,
+    max_aggregates: Option<usize>,
+    max_failure_rows: Option<usize>,
+}
+
+/// The TLS-RPT collector (`[tlsrpt]`): where Postfix 3.10's libtlsrpt datagrams come
+/// in and how the day state is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsRptConfig {
+    /// The AF_UNIX datagram socket; the collector is off without one.
+    pub socket: Option<PathBuf>,
+    /// Owner of the socket (user name or uid); unchanged when `None`.
+    pub socket_owner: Option<String>,
+    /// Group of the socket (group name or gid); unchanged when `None`.
+    pub socket_group: Option<String>,
+    /// Mode of the socket.
+    pub socket_mode: u32,
+    /// At most this much counting is lost to a crash: the day state is committed to
+    /// the store this often.
+    pub commit_window: Duration,
+    /// Cap on aggregates (one per UTC day, report domain and TLS-RPT record) held;
+    /// datagrams for a new one past it are dropped and counted.
+    pub max_aggregates: usize,
+    /// Cap on distinct failure rows per policy in one aggregate; sessions past it
+    /// still count in the summary.
+    pub max_failure_rows: usize,
+}
+
+fn octal_mode(name: &str, text: &str) -> Result<u32, ConfigError> {
+    u32::from_str_radix(text, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| ConfigError::Invalid(format!("{name} {text:?} is not an octal mode")))
+}
+
+impl TlsRptConfig {
+    fn from_file(file: TlsRptFile) -> Result<Self, ConfigError> {
+        let commit_window = secs("tlsrpt.commit-window", file.commit_window, 5.0)?;
+        if commit_window > Duration::from_secs(300) {
+            return Err(ConfigError::Invalid(
+                "tlsrpt.commit-window must be at most 300 seconds".into(),
+            ));
+        }
+        Ok(Self {
+            socket: file.socket,
+            socket_owner: file.socket_owner,
+            socket_group: file.socket_group,
+            socket_mode: octal_mode(
+                "tlsrpt.socket-mode",
+                file.socket_mode.as_deref().unwrap_or("0660"),
+            )?,
+            commit_window,
+            max_aggregates: count(
+                "tlsrpt.max-aggregates",
+                file.max_aggregates,
+                100_000,
+                1 << 24,
+            )?,
+            max_failure_rows: count(
+                "tlsrpt.max-failure-rows",
+                file.max_failure_rows,
+                tls_rpt_core::limits::DEFAULT_MAX_FAILURE_ROWS_PER_POLICY,
+                1 << 20,
+            )?,
+        })
+    }
 }
 
 /// Log line format.
@@ -240,6 +317,8 @@ pub struct Config {
     pub default_profile: String,
     /// Profiles by map name.
     pub profiles: BTreeMap<String, Profile>,
+    /// The TLS-RPT collector.
+    pub tlsrpt: TlsRptConfig,
 }
 
 /// A configuration problem, with what and where.
@@ -454,6 +533,7 @@ impl Config {
             log_format,
             default_profile,
             profiles,
+            tlsrpt: TlsRptConfig::from_file(file.tlsrpt.unwrap_or_default())?,
         };
         if config.reply_timeout >= Duration::from_secs(100) {
             return Err(ConfigError::Invalid(
@@ -549,6 +629,10 @@ mod tests {
             "nonsense = 1",
             "default-profile = \"nope\"",
             "[profiles.x]\ntlsrpt = \"yes\"",
+            "[tlsrpt]\nsocket-mode = \"8\"",
+            "[tlsrpt]\ncommit-window = 301",
+            "[tlsrpt]\nmax-aggregates = 0",
+            "[tlsrpt]\nsockets = \"/x\"",
         ] {
             assert!(
                 Config::from_toml(bad, &Overrides::default()).is_err(),

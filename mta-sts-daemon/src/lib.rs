@@ -29,6 +29,7 @@ pub mod reply;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod tlsrpt;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +57,9 @@ pub enum StartError {
     /// The DANE resolver.
     #[error("dane: {0}")]
     Dane(#[from] dane::DaneError),
+    /// The TLS-RPT collector.
+    #[error("tlsrpt: {0}")]
+    TlsRpt(#[from] tlsrpt::CollectorError),
     /// A listener.
     #[error("cannot listen on {listen}: {source}")]
     Listen {
@@ -70,6 +74,7 @@ pub enum StartError {
 pub struct Daemon {
     ctx: Arc<Context>,
     listeners: Vec<Listener>,
+    collector: Option<tlsrpt::Collector>,
 }
 
 /// How long open connections get to finish after a shutdown request.
@@ -97,6 +102,9 @@ impl Daemon {
             Arc::clone(&metrics),
         )
         .await;
+        let collector =
+            tlsrpt::Collector::open(&config.tlsrpt, &config.state_dir, Arc::clone(&metrics))
+                .await?;
         let mut listeners = Vec::new();
         for listen in &config.listen {
             let listener = Listener::bind(listen, config.unix_mode)
@@ -114,6 +122,7 @@ impl Daemon {
                 metrics,
             }),
             listeners,
+            collector,
         })
     }
 
@@ -145,10 +154,17 @@ impl Daemon {
         for listen in &ctx.config.listen {
             tracing::info!(%listen, "socketmap listening");
         }
+        let collector = self
+            .collector
+            .map(|c| tokio::spawn(c.run(shutdown.clone())));
         let mut stopping = shutdown.clone();
         let server = tokio::spawn(server::run(Arc::clone(&ctx), self.listeners, shutdown));
         let _ = stopping.wait_for(|stop| *stop).await;
         maintenance.abort();
+        if let Some(collector) = collector {
+            // The collector's last commit.
+            let _ = collector.await;
+        }
         if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
             tracing::warn!("connections still open after the grace period; closing them");
         }

@@ -43,6 +43,15 @@ pub struct Metrics {
     pub cached_domains: Gauge,
     /// Seconds from request to answer.
     pub latency: Histogram,
+    /// TLS-RPT datagrams by outcome: `accepted`, `rejected` (not a valid datagram),
+    /// `dropped` (valid, but over the state bounds).
+    pub tlsrpt_datagrams: Family<Labels<1>, Counter>,
+    /// Tolerated oddities in accepted datagrams, by kind.
+    pub tlsrpt_notes: Family<Labels<1>, Counter>,
+    /// TLS-RPT day-state commits by result (`ok`, `failed`).
+    pub tlsrpt_commits: Family<Labels<1>, Counter>,
+    /// TLS-RPT aggregates (day, domain, record) held.
+    pub tlsrpt_aggregates: Gauge,
     /// Handles into `replies` and `sources` for every answer (a family lookup costs a
     /// lock and a hash).
     pub hot: Hot,
@@ -93,6 +102,10 @@ impl Metrics {
             fetches: Family::default(),
             refreshes: Family::default(),
             dane: Family::default(),
+            tlsrpt_datagrams: Family::default(),
+            tlsrpt_notes: Family::default(),
+            tlsrpt_commits: Family::default(),
+            tlsrpt_aggregates: Gauge::default(),
             store_errors: Counter::default(),
             framing_errors: Counter::default(),
             connections: Gauge::default(),
@@ -120,6 +133,26 @@ impl Metrics {
             m.refreshes.clone(),
         );
         registry.register("dane_checks", "DANE checks by verdict", m.dane.clone());
+        registry.register(
+            "tlsrpt_datagrams",
+            "TLS-RPT datagrams by outcome",
+            m.tlsrpt_datagrams.clone(),
+        );
+        registry.register(
+            "tlsrpt_datagram_notes",
+            "Tolerated oddities in accepted TLS-RPT datagrams",
+            m.tlsrpt_notes.clone(),
+        );
+        registry.register(
+            "tlsrpt_commits",
+            "TLS-RPT day-state commits by result",
+            m.tlsrpt_commits.clone(),
+        );
+        registry.register(
+            "tlsrpt_aggregates",
+            "TLS-RPT aggregates (day, domain, record) held",
+            m.tlsrpt_aggregates.clone(),
+        );
         registry.register(
             "store_errors",
             "Failed store operations",
