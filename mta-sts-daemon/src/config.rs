@@ -163,6 +163,15 @@ struct TlsRptFile {
     commit_window: Option<f64>,
     max_aggregates: Option<usize>,
     max_failure_rows: Option<usize>,
+    organization_name: Option<String>,
+    contact_info: Option<String>,
+    sender_address: Option<String>,
+    report_delay: Option<f64>,
+    delivery_interval: Option<f64>,
+    retry_delay: Option<f64>,
+    delivery_timeout: Option<f64>,
+    sendmail: Option<Vec<String>>,
+    archive_dir: Option<PathBuf>,
 }
 
 /// The TLS-RPT collector (`[tlsrpt]`): where Postfix 3.10's libtlsrpt datagrams come
@@ -186,6 +195,34 @@ pub struct TlsRptConfig {
     /// Cap on distinct failure rows per policy in one aggregate; sessions past it
     /// still count in the summary.
     pub max_failure_rows: usize,
+    /// Reports are built and sent only with both `organization-name` and
+    /// `contact-info` set.
+    pub reporting: Option<Reporting>,
+}
+
+/// Who reports, and how reports leave (`[tlsrpt]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporting {
+    /// `organization-name` of every report.
+    pub organization_name: String,
+    /// `contact-info` of every report (an e-mail address); its domain is the
+    /// `TLS-Report-Submitter`.
+    pub contact_info: String,
+    /// `From:` of report e-mails (one address for every domain reported on).
+    pub sender_address: String,
+    /// Reports of a UTC day are built this long after it ends.
+    pub report_delay: Duration,
+    /// How often due deliveries are looked for.
+    pub delivery_interval: Duration,
+    /// First retry delay after a failed delivery (doubled after each further one,
+    /// for at most 24 hours, RFC 8460 §5.5).
+    pub retry_delay: Duration,
+    /// Deadline of one delivery (sendmail run or HTTPS POST).
+    pub delivery_timeout: Duration,
+    /// The command `mailto:` reports are piped to, as argv.
+    pub sendmail: Vec<String>,
+    /// Where a copy of every report is written (`<file name>.json`).
+    pub archive_dir: Option<PathBuf>,
 }
 
 fn octal_mode(name: &str, text: &str) -> Result<u32, ConfigError> {
@@ -203,7 +240,46 @@ impl TlsRptConfig {
                 "tlsrpt.commit-window must be at most 300 seconds".into(),
             ));
         }
+        let reporting = match (file.organization_name, file.contact_info) {
+            (Some(organization_name), Some(contact_info)) => {
+                if !contact_info.contains('@') {
+                    return Err(ConfigError::Invalid(format!(
+                        "tlsrpt.contact-info {contact_info:?} is not an e-mail address"
+                    )));
+                }
+                let sendmail = file.sendmail.unwrap_or_else(|| {
+                    ["/usr/sbin/sendmail", "-i", "-t"]
+                        .map(str::to_owned)
+                        .to_vec()
+                });
+                if sendmail.is_empty() {
+                    return Err(ConfigError::Invalid("tlsrpt.sendmail is empty".into()));
+                }
+                Some(Reporting {
+                    sender_address: file.sender_address.unwrap_or_else(|| contact_info.clone()),
+                    organization_name,
+                    contact_info,
+                    report_delay: secs("tlsrpt.report-delay", file.report_delay, 600.0)?,
+                    delivery_interval: secs(
+                        "tlsrpt.delivery-interval",
+                        file.delivery_interval,
+                        60.0,
+                    )?,
+                    retry_delay: secs("tlsrpt.retry-delay", file.retry_delay, 300.0)?,
+                    delivery_timeout: secs("tlsrpt.delivery-timeout", file.delivery_timeout, 60.0)?,
+                    sendmail,
+                    archive_dir: file.archive_dir,
+                })
+            }
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "tlsrpt: set both organization-name and contact-info to send reports".into(),
+                ));
+            }
+        };
         Ok(Self {
+            reporting,
             socket: file.socket,
             socket_owner: file.socket_owner,
             socket_group: file.socket_group,

@@ -26,6 +26,7 @@ pub mod fetch;
 pub mod memory;
 pub mod metrics;
 pub mod reply;
+pub mod reports;
 pub mod server;
 pub mod service;
 pub mod store;
@@ -102,9 +103,7 @@ impl Daemon {
             Arc::clone(&metrics),
         )
         .await;
-        let collector =
-            tlsrpt::Collector::open(&config.tlsrpt, &config.state_dir, Arc::clone(&metrics))
-                .await?;
+        let collector = tlsrpt::Collector::open(&config, Arc::clone(&metrics)).await?;
         let mut listeners = Vec::new();
         for listen in &config.listen {
             let listener = Listener::bind(listen, config.unix_mode)

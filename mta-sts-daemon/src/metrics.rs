@@ -52,6 +52,10 @@ pub struct Metrics {
     pub tlsrpt_commits: Family<Labels<1>, Counter>,
     /// TLS-RPT aggregates (day, domain, record) held.
     pub tlsrpt_aggregates: Gauge,
+    /// TLS-RPT reports built at day close.
+    pub tlsrpt_reports: Counter,
+    /// TLS-RPT delivery attempts by result (`delivered`, `retry`, `failed`).
+    pub tlsrpt_deliveries: Family<Labels<1>, Counter>,
     /// Handles into `replies` and `sources` for every answer (a family lookup costs a
     /// lock and a hash).
     pub hot: Hot,
@@ -106,6 +110,8 @@ impl Metrics {
             tlsrpt_notes: Family::default(),
             tlsrpt_commits: Family::default(),
             tlsrpt_aggregates: Gauge::default(),
+            tlsrpt_reports: Counter::default(),
+            tlsrpt_deliveries: Family::default(),
             store_errors: Counter::default(),
             framing_errors: Counter::default(),
             connections: Gauge::default(),
@@ -152,6 +158,16 @@ impl Metrics {
             "tlsrpt_aggregates",
             "TLS-RPT aggregates (day, domain, record) held",
             m.tlsrpt_aggregates.clone(),
+        );
+        registry.register(
+            "tlsrpt_reports",
+            "TLS-RPT reports built",
+            m.tlsrpt_reports.clone(),
+        );
+        registry.register(
+            "tlsrpt_deliveries",
+            "TLS-RPT delivery attempts by result",
+            m.tlsrpt_deliveries.clone(),
         );
         registry.register(
             "store_errors",

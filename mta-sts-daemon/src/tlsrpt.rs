@@ -204,6 +204,50 @@ impl Days {
         }
     }
 
+    /// Removes and returns the aggregates of UTC days for which `due(day)` holds.
+    pub fn take_closed(
+        &mut self,
+        mut due: impl FnMut(NaiveDate) -> bool,
+    ) -> Vec<(DayKey, Aggregator)> {
+        let days: Vec<NaiveDate> = self.by_day.keys().copied().filter(|d| due(*d)).collect();
+        let mut out = Vec::new();
+        for day in days {
+            for (domain, records) in self.by_day.remove(&day).unwrap_or_default() {
+                for (record, entry) in records {
+                    self.len = self.len.saturating_sub(1);
+                    out.push((
+                        DayKey {
+                            day,
+                            domain: domain.clone(),
+                            record,
+                        },
+                        entry.agg,
+                    ));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Puts aggregates whose close failed back, marked changed.
+    pub fn put_back(&mut self, closed: Vec<(DayKey, Aggregator)>) {
+        for (key, agg) in closed {
+            let slot = self
+                .by_day
+                .entry(key.day)
+                .or_default()
+                .entry(key.domain)
+                .or_default();
+            if slot
+                .insert(key.record, Entry { agg, dirty: true })
+                .is_none()
+            {
+                self.len += 1;
+            }
+        }
+    }
+
     /// Puts a stored aggregate back (at start), not marked changed.
     fn restore(&mut self, key: DayKey, agg: Aggregator) {
         let slot = self
@@ -281,9 +325,18 @@ impl TlsRptStore {
         // WAL with NORMAL: a process crash loses no commit.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        crate::reports::with_schema(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
+    }
+
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, TlsRptStoreError>,
+    ) -> Result<T, TlsRptStoreError> {
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut conn)
     }
 
     /// Writes `rows` in one transaction.
@@ -376,6 +429,22 @@ pub enum CollectorError {
     /// The socket's owner or group.
     #[error("tlsrpt socket owner/group: {0}")]
     Owner(String),
+    /// The report delivery's HTTPS client.
+    #[error("tlsrpt delivery: {0}")]
+    Delivery(String),
+}
+
+enum Op {
+    Commit(Vec<(DayKey, String)>),
+    Close {
+        closed: Vec<(DayKey, Aggregator)>,
+        built: Vec<crate::reports::Built>,
+    },
+}
+
+enum Failed {
+    Commit(Vec<DayKey>),
+    Close(Vec<(DayKey, Aggregator)>),
 }
 
 /// A bound collector, ready to run.
@@ -386,20 +455,22 @@ pub struct Collector {
     store: TlsRptStore,
     window: Duration,
     metrics: Arc<Metrics>,
+    reporting: Option<crate::config::Reporting>,
+    deliverer: Option<crate::reports::Deliverer>,
 }
 
 impl Collector {
     /// Opens the store, restores the day state and binds the socket (replacing a
     /// stale socket file), with its owner, group and mode.
     pub async fn open(
-        config: &TlsRptConfig,
-        state_dir: &Path,
+        full: &crate::config::Config,
         metrics: Arc<Metrics>,
     ) -> Result<Option<Self>, CollectorError> {
+        let config = &full.tlsrpt;
         let Some(path) = config.socket.clone() else {
             return Ok(None);
         };
-        let state_dir = state_dir.to_owned();
+        let state_dir = full.state_dir.clone();
         let (store, days) = tokio::task::spawn_blocking({
             let max = config.max_aggregates;
             let agg_config =
@@ -437,6 +508,22 @@ impl Collector {
             })?;
         }
         metrics.tlsrpt_aggregates.set(days.len() as i64);
+        let deliverer = match &config.reporting {
+            None => None,
+            Some(reporting) => {
+                let roots = crate::fetch::trust_roots(full)
+                    .map_err(|e| CollectorError::Delivery(e.to_string()))?;
+                Some(
+                    crate::reports::Deliverer::new(
+                        store.clone(),
+                        reporting.clone(),
+                        roots,
+                        Arc::clone(&metrics),
+                    )
+                    .map_err(CollectorError::Delivery)?,
+                )
+            }
+        };
         Ok(Some(Self {
             socket,
             path,
@@ -444,6 +531,8 @@ impl Collector {
             store,
             window: config.commit_window,
             metrics,
+            reporting: config.reporting.clone(),
+            deliverer,
         }))
     }
 
@@ -451,30 +540,65 @@ impl Collector {
     /// shutdown, commits what is left and removes the socket file.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!(socket = %self.path.display(), "TLS-RPT collector listening");
-        let (to_writer, mut from_loop) = mpsc::channel::<Vec<(DayKey, String)>>(1);
-        let (failed_tx, mut failed_rx) = mpsc::unbounded_channel::<Vec<DayKey>>();
+        let (to_writer, mut from_loop) = mpsc::channel::<Op>(1);
+        let (failed_tx, mut failed_rx) = mpsc::unbounded_channel::<Failed>();
         let writer = {
             let store = self.store.clone();
             let metrics = Arc::clone(&self.metrics);
+            let archive_dir = self.reporting.as_ref().and_then(|r| r.archive_dir.clone());
             tokio::spawn(async move {
-                while let Some(rows) = from_loop.recv().await {
-                    let keys: Vec<DayKey> = rows.iter().map(|(k, _)| k.clone()).collect();
+                while let Some(op) = from_loop.recv().await {
                     let store = store.clone();
-                    let result =
-                        tokio::task::spawn_blocking(move || store.write(&rows, SystemTime::now()))
+                    match op {
+                        Op::Commit(rows) => {
+                            let keys: Vec<DayKey> = rows.iter().map(|(k, _)| k.clone()).collect();
+                            let result = tokio::task::spawn_blocking(move || {
+                                store.write(&rows, SystemTime::now())
+                            })
                             .await;
-                    let ok = matches!(result, Ok(Ok(())));
-                    if !ok {
-                        tracing::error!(?result, "TLS-RPT commit failed; retried next window");
-                        let _ = failed_tx.send(keys);
+                            let ok = matches!(result, Ok(Ok(())));
+                            if !ok {
+                                tracing::error!(
+                                    ?result,
+                                    "TLS-RPT commit failed; retried next window"
+                                );
+                                let _ = failed_tx.send(Failed::Commit(keys));
+                            }
+                            metrics
+                                .tlsrpt_commits
+                                .get_or_create(&[("result", if ok { "ok" } else { "failed" })])
+                                .inc();
+                        }
+                        Op::Close { closed, built } => {
+                            let keys: Vec<DayKey> = closed.iter().map(|(k, _)| k.clone()).collect();
+                            let archive_dir = archive_dir.clone();
+                            let result = tokio::task::spawn_blocking(move || {
+                                store.close(&keys, &built, SystemTime::now())?;
+                                if let Some(dir) = archive_dir {
+                                    crate::reports::archive(&dir, &built);
+                                }
+                                Ok::<usize, TlsRptStoreError>(built.len())
+                            })
+                            .await;
+                            match result {
+                                Ok(Ok(n)) => {
+                                    metrics.tlsrpt_reports.inc_by(n as u64);
+                                    tracing::info!(reports = n, "TLS-RPT reports built");
+                                }
+                                other => {
+                                    tracing::error!(
+                                        ?other,
+                                        "storing TLS-RPT reports failed; retried"
+                                    );
+                                    let _ = failed_tx.send(Failed::Close(closed));
+                                }
+                            }
+                        }
                     }
-                    metrics
-                        .tlsrpt_commits
-                        .get_or_create(&[("result", if ok { "ok" } else { "failed" })])
-                        .inc();
                 }
             })
         };
+        let deliverer = self.deliverer.take().map(|d| tokio::spawn(d.run()));
         let mut tick = tokio::time::interval(self.window);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut buf = vec![0u8; tls_rpt_core::limits::MAX_DATAGRAM_LEN + 1];
@@ -494,14 +618,16 @@ impl Collector {
                 () = &mut stop => break,
                 _ = tick.tick() => {
                     samples = 0;
-                    while let Ok(keys) = failed_rx.try_recv() {
-                        self.days.mark_dirty(&keys);
-                    }
+                    self.take_failed(&mut failed_rx);
                     if let Ok(permit) = to_writer.try_reserve() {
                         let rows = self.days.take_dirty();
                         if !rows.is_empty() {
-                            permit.send(rows);
+                            permit.send(Op::Commit(rows));
                         }
+                    }
+                    if let Some(op) = self.close_due(SystemTime::now()) {
+                        // Once a day: waiting for the writer here is fine.
+                        let _ = to_writer.send(op).await;
                     }
                     self.metrics.tlsrpt_aggregates.set(self.days.len() as i64);
                 }
@@ -520,11 +646,12 @@ impl Collector {
             }
         }
         // Last commit: wait for a commit in flight, then write what is left.
+        if let Some(d) = deliverer {
+            d.abort();
+        }
         drop(to_writer);
         let _ = writer.await;
-        while let Ok(keys) = failed_rx.try_recv() {
-            self.days.mark_dirty(&keys);
-        }
+        self.take_failed(&mut failed_rx);
         let rows = self.days.take_dirty();
         if !rows.is_empty() {
             let store = self.store.clone();
@@ -536,6 +663,33 @@ impl Collector {
         }
         let _ = std::fs::remove_file(&self.path);
         tracing::info!("TLS-RPT collector stopped");
+    }
+
+    fn take_failed(&mut self, failed: &mut mpsc::UnboundedReceiver<Failed>) {
+        while let Ok(f) = failed.try_recv() {
+            match f {
+                Failed::Commit(keys) => self.days.mark_dirty(&keys),
+                Failed::Close(closed) => self.days.put_back(closed),
+            }
+        }
+    }
+
+    /// The aggregates of days over by `report-delay`, removed from the state and
+    /// built into reports, for the writer to store in one transaction.
+    fn close_due(&mut self, now: SystemTime) -> Option<Op> {
+        let reporting = self.reporting.as_ref()?;
+        let delay = reporting.report_delay;
+        let closed = self
+            .days
+            .take_closed(|day| crate::reports::is_due(day, now, delay));
+        if closed.is_empty() {
+            return None;
+        }
+        let built = closed
+            .iter()
+            .flat_map(|(key, agg)| crate::reports::build(key, agg, reporting, rand::random()))
+            .collect();
+        Some(Op::Close { closed, built })
     }
 
     /// Parses and counts one datagram; false when it was not counted.
