@@ -499,6 +499,7 @@ pub(crate) fn with_schema(conn: &Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tlsrpt::Days;
     use tls_rpt_core::{AggregatorConfig, Datagram, Report};
 
     fn reporting() -> Reporting {
@@ -550,5 +551,200 @@ mod tests {
             ..key
         };
         assert!(build(&bad, &agg, &reporting(), 7)[0].uris.is_empty());
+    }
+
+    #[test]
+    fn ops_escape_what_came_from_the_network_and_flush_requeues_undelivered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TlsRptStore::open(dir.path()).unwrap();
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_200_000);
+        let mut days = Days::new(10, AggregatorConfig::default());
+        let d = Datagram::parse(
+            br#"{"d":"a.test","pr":"v=TLSRPTv1; rua=mailto:r@a.test; x=\u001b[31m\u009b","policies":[{"policy-type":9,"t":0,"f":0}]}"#,
+        )
+        .unwrap();
+        days.record(now, &d).unwrap();
+        store.write(&days.take_dirty(), now).unwrap();
+        let status = ops::status(&store).unwrap();
+        assert!(
+            !status.contains('\u{1b}') && !status.contains('\u{9b}'),
+            "{status:?}"
+        );
+        assert!(status.contains("\\u{1b}[31m\\u{9b}"), "{status}");
+        let day = Days::day_of(now);
+        let shown = ops::show(&store, day, None).unwrap();
+        assert!(!shown.contains('\u{9b}'));
+        assert!(
+            Report::from_json(shown.trim_end().as_bytes()).is_ok(),
+            "{shown}"
+        );
+
+        // A closed day with a failed delivery: flush makes it due again.
+        let clean = Datagram::parse(
+            br#"{"d":"b.test","pr":"v=TLSRPTv1; rua=mailto:r@b.test","policies":[{"policy-type":9,"t":0,"f":0}]}"#,
+        )
+        .unwrap();
+        days.record(now, &clean).unwrap();
+        let closed = days.take_closed(|_| true);
+        let built: Vec<Built> = closed
+            .iter()
+            .flat_map(|(k, a)| build(k, a, &reporting(), 1))
+            .collect();
+        let keys: Vec<DayKey> = closed.into_iter().map(|(k, _)| k).collect();
+        store.close(&keys, &built, now).unwrap();
+        let id = built
+            .iter()
+            .find(|b| !b.uris.is_empty())
+            .unwrap()
+            .report_id
+            .clone();
+        store
+            .with_conn(|c| {
+                c.execute(
+                    "UPDATE tlsrpt_deliveries SET state = 'failed', attempts = 9",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(ops::flush(&store, day, now).unwrap(), 1);
+        let rows = store.deliveries().unwrap();
+        assert_eq!(
+            (rows[0].0.as_str(), rows[0].2.as_str(), rows[0].3),
+            (id.as_str(), "pending", 0)
+        );
+        assert_eq!(store.due(now).unwrap().len(), 1);
+    }
+}
+
+/// `mta-stsd tlsrpt ...`: operator views over the store, safe to run beside the daemon.
+pub mod ops {
+    use super::*;
+    use chrono::NaiveDate;
+    use std::fmt::Write as _;
+
+    use crate::tlsrpt::Days;
+
+    /// Makes `text` safe for a terminal: every control character but the newline
+    /// becomes a JSON `\u` escape (so JSON stays JSON).
+    pub fn terminal_safe(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_control() && c != '\n' {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// `tlsrpt status`: the open aggregates with their session counts, then every
+    /// delivery with its state.
+    pub fn status(store: &TlsRptStore) -> Result<String, TlsRptStoreError> {
+        let mut days = Days::new(usize::MAX, tls_rpt_core::AggregatorConfig::default());
+        store.load_into(&mut days)?;
+        let mut out = String::from("open aggregates (day domain successes failures record):\n");
+        for key in days.keys() {
+            let Some(agg) = days.get(&key) else { continue };
+            let (ok, failed) = counts(agg, key.day);
+            let _ = writeln!(
+                out,
+                "  {} {} {ok} {failed} {}",
+                key.day,
+                key.domain.escape_debug(),
+                key.record.escape_debug()
+            );
+        }
+        out.push_str("deliveries (report-id uri state attempts last-error):\n");
+        for (id, uri, state, attempts, error) in store.deliveries()? {
+            let _ = writeln!(
+                out,
+                "  {} {} {state} {attempts} {}",
+                id.escape_debug(),
+                uri.escape_debug(),
+                error.unwrap_or_default().escape_debug()
+            );
+        }
+        Ok(out)
+    }
+
+    fn counts(agg: &Aggregator, day: NaiveDate) -> (u64, u64) {
+        let meta = ReportMeta {
+            organization_name: String::new(),
+            contact_info: String::new(),
+            day,
+        };
+        agg.finish(&meta, |_| String::new())
+            .iter()
+            .flat_map(|r| &r.policies)
+            .fold((0, 0), |(ok, failed), p| {
+                (
+                    ok + p.summary.total_successful_session_count,
+                    failed + p.summary.total_failure_session_count,
+                )
+            })
+    }
+
+    /// `tlsrpt show --day D`: the reports of `day`, one JSON per line: stored ones,
+    /// and for a day still open, the report it would make now (built with
+    /// `reporting`, or placeholders without it).
+    pub fn show(
+        store: &TlsRptStore,
+        day: NaiveDate,
+        reporting: Option<&Reporting>,
+    ) -> Result<String, TlsRptStoreError> {
+        let mut out = String::new();
+        let stored: Vec<String> = store.with_conn(|conn| {
+            let mut stmt =
+                conn.prepare("SELECT json FROM tlsrpt_reports WHERE day = ?1 ORDER BY report_id")?;
+            let rows = stmt.query_map(params![day.to_string()], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        })?;
+        for json in stored {
+            out.push_str(&terminal_safe(&json));
+            out.push('\n');
+        }
+        let mut days = Days::new(usize::MAX, tls_rpt_core::AggregatorConfig::default());
+        store.load_into(&mut days)?;
+        let placeholder = Reporting {
+            organization_name: "(preview)".into(),
+            contact_info: "preview@localhost.invalid".into(),
+            sender_address: String::new(),
+            report_delay: Duration::ZERO,
+            delivery_interval: Duration::ZERO,
+            retry_delay: Duration::ZERO,
+            delivery_timeout: Duration::ZERO,
+            sendmail: Vec::new(),
+            archive_dir: None,
+        };
+        let reporting = reporting.unwrap_or(&placeholder);
+        for key in days.keys().into_iter().filter(|k| k.day == day) {
+            if let Some(agg) = days.get(&key) {
+                for b in build(&key, agg, reporting, 0) {
+                    out.push_str(&terminal_safe(&b.json));
+                    out.push('\n');
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `tlsrpt flush --day D`: every undelivered report of `day` (pending or failed)
+    /// is due again at once; returns how many deliveries that is.
+    pub fn flush(
+        store: &TlsRptStore,
+        day: NaiveDate,
+        now: SystemTime,
+    ) -> Result<usize, TlsRptStoreError> {
+        store.with_conn(|conn| {
+            Ok(conn.execute(
+                "UPDATE tlsrpt_deliveries SET state = 'pending', next_at = ?1, attempts = 0,
+                 first_at = NULL
+                 WHERE state != 'delivered'
+                   AND report_id IN (SELECT report_id FROM tlsrpt_reports WHERE day = ?2)",
+                params![unix(now), day.to_string()],
+            )?)
+        })
     }
 }

@@ -186,4 +186,36 @@ archive-dir = "{archive}"
     let mut days = Days::new(10, AggregatorConfig::default());
     assert_eq!(store.load_into(&mut days).unwrap(), 0);
     assert!(Path::new(&socket).exists());
+
+    // The operator commands, beside the running daemon.
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mta-stsd"))
+            .args(["--config", config.to_str().unwrap(), "tlsrpt"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let status = run(&["status"]);
+    assert!(
+        status.contains(&format!(
+            "{report_id} mailto:tlsrpt@example.test delivered 2"
+        )),
+        "{status}"
+    );
+    let day = chrono::DateTime::<chrono::Utc>::from(yesterday)
+        .date_naive()
+        .to_string();
+    let shown = run(&["show", "--day", &day]);
+    assert_eq!(
+        Report::from_json(shown.trim_end().as_bytes()).unwrap(),
+        report
+    );
+    assert_eq!(run(&["flush", "--day", &day]), "0 deliveries due now\n");
+    let bad = Command::new(env!("CARGO_BIN_EXE_mta-stsd"))
+        .args(["tlsrpt", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }
