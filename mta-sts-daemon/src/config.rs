@@ -172,6 +172,8 @@ struct TlsRptFile {
     delivery_timeout: Option<f64>,
     sendmail: Option<Vec<String>>,
     archive_dir: Option<PathBuf>,
+    node_id: Option<String>,
+    fleet_grace: Option<f64>,
 }
 
 /// The TLS-RPT collector (`[tlsrpt]`): where Postfix 3.10's libtlsrpt datagrams come
@@ -198,6 +200,12 @@ pub struct TlsRptConfig {
     /// Reports are built and sent only with both `organization-name` and
     /// `contact-info` set.
     pub reporting: Option<Reporting>,
+    /// This node's name in a fleet's shared day state (Redis store): must be unique in
+    /// the fleet and stable across restarts.
+    pub node_id: String,
+    /// In a fleet, how long the node that closes a day waits for the other nodes'
+    /// last pushes before it merges them.
+    pub fleet_grace: Duration,
 }
 
 /// Who reports, and how reports leave (`[tlsrpt]`).
@@ -278,7 +286,15 @@ impl TlsRptConfig {
                 ));
             }
         };
+        let node_id = file.node_id.unwrap_or_else(crate::tlsrpt_fleet::hostname);
+        if node_id.is_empty() || node_id.len() > 255 {
+            return Err(ConfigError::Invalid(
+                "tlsrpt.node-id must be 1 to 255 bytes".into(),
+            ));
+        }
         Ok(Self {
+            node_id,
+            fleet_grace: secs("tlsrpt.fleet-grace", file.fleet_grace, 30.0)?,
             reporting,
             socket: file.socket,
             socket_owner: file.socket_owner,

@@ -31,6 +31,7 @@ pub mod server;
 pub mod service;
 pub mod store;
 pub mod tlsrpt;
+pub mod tlsrpt_fleet;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -190,6 +190,18 @@ impl Days {
         out
     }
 
+    /// Marks every aggregate changed.
+    pub fn mark_all_dirty(&mut self) {
+        for e in self
+            .by_day
+            .values_mut()
+            .flat_map(|d| d.values_mut())
+            .flat_map(|r| r.values_mut())
+        {
+            e.dirty = true;
+        }
+    }
+
     /// Marks `keys` changed again (their commit failed).
     pub fn mark_dirty(&mut self, keys: &[DayKey]) {
         for k in keys {
@@ -432,6 +444,9 @@ pub enum CollectorError {
     /// The report delivery's HTTPS client.
     #[error("tlsrpt delivery: {0}")]
     Delivery(String),
+    /// The fleet's Redis.
+    #[error("tlsrpt fleet: {0}")]
+    Fleet(String),
 }
 
 enum Op {
@@ -439,6 +454,11 @@ enum Op {
     Close {
         closed: Vec<(DayKey, Aggregator)>,
         built: Vec<crate::reports::Built>,
+    },
+    /// Fleet mode: push the local part of the closed days; the node that wins a day's
+    /// claim builds its reports from every node's parts.
+    FleetClose {
+        closed: Vec<(DayKey, Aggregator)>,
     },
 }
 
@@ -457,6 +477,7 @@ pub struct Collector {
     metrics: Arc<Metrics>,
     reporting: Option<crate::config::Reporting>,
     deliverer: Option<crate::reports::Deliverer>,
+    fleet: Option<crate::tlsrpt_fleet::Fleet>,
 }
 
 impl Collector {
@@ -507,6 +528,19 @@ impl Collector {
                 source,
             })?;
         }
+        let fleet = match &full.store {
+            crate::config::StoreKind::Redis(url) => Some(
+                crate::tlsrpt_fleet::Fleet::open(url, config.node_id.clone(), config.fleet_grace)
+                    .await
+                    .map_err(|e| CollectorError::Fleet(e.to_string()))?,
+            ),
+            crate::config::StoreKind::Sqlite => None,
+        };
+        let mut days = days;
+        if fleet.is_some() {
+            // Push the restored state too: a push lost to a crash is made good.
+            days.mark_all_dirty();
+        }
         metrics.tlsrpt_aggregates.set(days.len() as i64);
         let deliverer = match &config.reporting {
             None => None,
@@ -533,6 +567,7 @@ impl Collector {
             metrics,
             reporting: config.reporting.clone(),
             deliverer,
+            fleet,
         }))
     }
 
@@ -546,17 +581,40 @@ impl Collector {
             let store = self.store.clone();
             let metrics = Arc::clone(&self.metrics);
             let archive_dir = self.reporting.as_ref().and_then(|r| r.archive_dir.clone());
+            let fleet = self.fleet.clone();
+            let reporting = self.reporting.clone();
             tokio::spawn(async move {
                 while let Some(op) = from_loop.recv().await {
                     let store = store.clone();
+                    let op = match (op, &fleet, &reporting) {
+                        (Op::FleetClose { closed }, Some(fleet), Some(reporting)) => {
+                            match fleet_close(fleet, reporting, closed).await {
+                                Ok(op) => op,
+                                Err(closed) => {
+                                    let _ = failed_tx.send(Failed::Close(closed));
+                                    continue;
+                                }
+                            }
+                        }
+                        (op, _, _) => op,
+                    };
                     match op {
+                        Op::FleetClose { .. } => {}
                         Op::Commit(rows) => {
                             let keys: Vec<DayKey> = rows.iter().map(|(k, _)| k.clone()).collect();
+                            let pushed = rows.clone();
                             let result = tokio::task::spawn_blocking(move || {
                                 store.write(&rows, SystemTime::now())
                             })
                             .await;
-                            let ok = matches!(result, Ok(Ok(())));
+                            let mut ok = matches!(result, Ok(Ok(())));
+                            if ok
+                                && let Some(fleet) = &fleet
+                                && let Err(error) = fleet.push(&pushed).await
+                            {
+                                tracing::error!(%error, "TLS-RPT push to the fleet failed; retried next window");
+                                ok = false;
+                            }
                             if !ok {
                                 tracing::error!(
                                     ?result,
@@ -685,6 +743,9 @@ impl Collector {
         if closed.is_empty() {
             return None;
         }
+        if self.fleet.is_some() {
+            return Some(Op::FleetClose { closed });
+        }
         let built = closed
             .iter()
             .flat_map(|(key, agg)| crate::reports::build(key, agg, reporting, rand::random()))
@@ -730,6 +791,56 @@ impl Collector {
             }
         }
     }
+}
+
+/// Pushes the local part of closed days, and for each day this node wins, waits for
+/// the other nodes, gathers and builds the reports. `Err` gives the aggregates back
+/// to retry.
+async fn fleet_close(
+    fleet: &crate::tlsrpt_fleet::Fleet,
+    reporting: &crate::config::Reporting,
+    closed: Vec<(DayKey, Aggregator)>,
+) -> Result<Op, Vec<(DayKey, Aggregator)>> {
+    let rows: Vec<(DayKey, String)> = closed
+        .iter()
+        .filter_map(|(k, a)| serde_json::to_string(a).ok().map(|j| (k.clone(), j)))
+        .collect();
+    if let Err(error) = fleet.push(&rows).await {
+        tracing::error!(%error, "TLS-RPT push to the fleet failed; closing later");
+        return Err(closed);
+    }
+    let mut days: Vec<NaiveDate> = closed.iter().map(|(k, _)| k.day).collect();
+    days.dedup();
+    let mut built = Vec::new();
+    for day in days {
+        match fleet.claim(day).await {
+            Ok(true) => {
+                tokio::time::sleep(fleet.grace).await;
+                match fleet.gather(day).await {
+                    Ok(aggs) => {
+                        tracing::info!(%day, aggregates = aggs.len(), "closing the fleet's TLS-RPT day");
+                        for (key, agg) in &aggs {
+                            built.extend(crate::reports::build(
+                                key,
+                                agg,
+                                reporting,
+                                rand::random(),
+                            ));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(%day, %error, "cannot gather the fleet's TLS-RPT day; its reports are lost");
+                    }
+                }
+            }
+            Ok(false) => tracing::info!(%day, "another node closes this TLS-RPT day"),
+            Err(error) => {
+                tracing::error!(%error, "TLS-RPT fleet claim failed; closing later");
+                return Err(closed);
+            }
+        }
+    }
+    Ok(Op::Close { closed, built })
 }
 
 fn note_name(note: &DatagramNote) -> &'static str {
