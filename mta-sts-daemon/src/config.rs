@@ -279,6 +279,13 @@ impl TlsRptConfig {
                     archive_dir: file.archive_dir,
                 })
             }
+            (None, None) if file.socket.is_some() => {
+                // Without reports, closed days would pile up until max-aggregates
+                // stops all counting.
+                return Err(ConfigError::Invalid(
+                    "tlsrpt.socket needs organization-name and contact-info (reports are built from what it collects)".into(),
+                ));
+            }
             (None, None) => None,
             _ => {
                 return Err(ConfigError::Invalid(
@@ -725,6 +732,9 @@ mod tests {
             "[tlsrpt]\ncommit-window = 301",
             "[tlsrpt]\nmax-aggregates = 0",
             "[tlsrpt]\nsockets = \"/x\"",
+            "[tlsrpt]\nsocket = \"/x\"",
+            "[tlsrpt]\norganization-name = \"x\"",
+            "[tlsrpt]\nsocket = \"/x\"\norganization-name = \"x\"\ncontact-info = \"no-at\"",
         ] {
             assert!(
                 Config::from_toml(bad, &Overrides::default()).is_err(),

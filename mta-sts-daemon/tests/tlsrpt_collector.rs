@@ -103,7 +103,7 @@ fn kill_9_between_commits_loses_at_most_the_window_and_a_restart_resumes_the_day
     std::fs::write(
         &config,
         format!(
-            "listen = [\"unix:{}\"]\nstate-dir = \"{}\"\n[tlsrpt]\nsocket = \"{}\"\nsocket-mode = \"0620\"\ncommit-window = 0.2\n",
+            "listen = [\"unix:{}\"]\nstate-dir = \"{}\"\n[tlsrpt]\nsocket = \"{}\"\nsocket-mode = \"0620\"\ncommit-window = 0.2\norganization-name = \"t\"\ncontact-info = \"t@t.test\"\n",
             dir.path().join("socketmap.sock").display(),
             state.display(),
             socket.display()
