@@ -32,6 +32,7 @@ pub mod service;
 pub mod store;
 pub mod tlsrpt;
 pub mod tlsrpt_fleet;
+pub mod tlsrpt_policy;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +91,7 @@ impl Daemon {
         let store = Store::open(&config.store, &config.state_dir).await?;
         let dns = dns::Dns::new(&config)?;
         let fetcher = fetch::Fetcher::new(&config, dns.clone())?;
+        let failure_dns = dns.clone();
         let dane = if config.uses_dane() {
             Some(dane::Dane::new(&config)?)
         } else {
@@ -117,6 +119,13 @@ impl Daemon {
         }
         Ok(Self {
             ctx: Arc::new(Context {
+                policy_failures: collector.as_ref().map(|c| {
+                    tlsrpt_policy::FailureSink::new(
+                        failure_dns,
+                        c.policy_failures(),
+                        Arc::clone(&metrics),
+                    )
+                }),
                 config,
                 service,
                 metrics,

@@ -124,6 +124,45 @@ impl Days {
         Ok(())
     }
 
+    /// Counts one failed session of a policy failure the policy service saw, in the
+    /// aggregate of its domain and record on the UTC day of `now`.
+    pub fn record_policy_failure(
+        &mut self,
+        now: SystemTime,
+        failure: &crate::tlsrpt_policy::PolicyFailure,
+    ) -> Result<(), RecordError> {
+        let day = Self::day_of(now);
+        let exists = self
+            .by_day
+            .get(&day)
+            .and_then(|d| d.get(&failure.domain))
+            .is_some_and(|r| r.contains_key(&failure.record));
+        if !exists && self.len >= self.max {
+            return Err(RecordError::TooManyAggregates { limit: self.max });
+        }
+        let records = self
+            .by_day
+            .entry(day)
+            .or_default()
+            .entry(failure.domain.clone())
+            .or_default();
+        let entry = records
+            .entry(failure.record.clone())
+            .or_insert_with(|| Entry {
+                agg: Aggregator::new(self.config),
+                dirty: true,
+            });
+        if !exists {
+            self.len += 1;
+        }
+        let id = entry.agg.policy_id(&failure.policy)?;
+        entry
+            .agg
+            .record_failure_session(id, std::iter::once(failure.key.clone()))?;
+        entry.dirty = true;
+        Ok(())
+    }
+
     /// How many aggregates are held.
     pub fn len(&self) -> usize {
         self.len
@@ -478,6 +517,8 @@ pub struct Collector {
     reporting: Option<crate::config::Reporting>,
     deliverer: Option<crate::reports::Deliverer>,
     fleet: Option<crate::tlsrpt_fleet::Fleet>,
+    failures_tx: mpsc::Sender<crate::tlsrpt_policy::PolicyFailure>,
+    failures_rx: Option<mpsc::Receiver<crate::tlsrpt_policy::PolicyFailure>>,
 }
 
 impl Collector {
@@ -536,6 +577,7 @@ impl Collector {
             ),
             crate::config::StoreKind::Sqlite => None,
         };
+        let (failures_tx, failures_rx) = mpsc::channel(crate::tlsrpt_policy::QUEUE);
         let mut days = days;
         if fleet.is_some() {
             // Push the restored state too: a push lost to a crash is made good.
@@ -568,7 +610,14 @@ impl Collector {
             reporting: config.reporting.clone(),
             deliverer,
             fleet,
+            failures_tx,
+            failures_rx: Some(failures_rx),
         }))
+    }
+
+    /// Where the policy service's failures go (see [`crate::tlsrpt_policy`]).
+    pub fn policy_failures(&self) -> mpsc::Sender<crate::tlsrpt_policy::PolicyFailure> {
+        self.failures_tx.clone()
     }
 
     /// Receives datagrams until `shutdown` turns true, committing every window; at
@@ -666,6 +715,7 @@ impl Collector {
             .get_or_create(&[("result", "accepted")])
             .clone();
         let mut samples = 0u32;
+        let mut failures = self.failures_rx.take();
         let stop = async move {
             let _ = shutdown.wait_for(|s| *s).await;
         };
@@ -688,6 +738,16 @@ impl Collector {
                         let _ = to_writer.send(op).await;
                     }
                     self.metrics.tlsrpt_aggregates.set(self.days.len() as i64);
+                }
+                Some(failure) = async {
+                    match failures.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    if let Err(error) = self.days.record_policy_failure(SystemTime::now(), &failure) {
+                        tracing::warn!(%error, domain = %failure.domain, "policy failure not counted");
+                    }
                 }
                 received = self.socket.recv(&mut buf) => match received {
                     Ok(n) => {
