@@ -149,6 +149,182 @@ struct File {
     log_format: Option<String>,
     default_profile: Option<String>,
     profiles: Option<BTreeMap<String, Profile>>,
+    tlsrpt: Option<TlsRptFile>,
+}
+
+/// The `[tlsrpt]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+struct TlsRptFile {
+    socket: Option<PathBuf>,
+    socket_owner: Option<String>,
+    socket_group: Option<String>,
+    socket_mode: Option<String>,
+    commit_window: Option<f64>,
+    max_aggregates: Option<usize>,
+    max_failure_rows: Option<usize>,
+    organization_name: Option<String>,
+    contact_info: Option<String>,
+    sender_address: Option<String>,
+    report_delay: Option<f64>,
+    delivery_interval: Option<f64>,
+    retry_delay: Option<f64>,
+    delivery_timeout: Option<f64>,
+    sendmail: Option<Vec<String>>,
+    archive_dir: Option<PathBuf>,
+    node_id: Option<String>,
+    fleet_grace: Option<f64>,
+}
+
+/// The TLS-RPT collector (`[tlsrpt]`): where Postfix 3.10's libtlsrpt datagrams come
+/// in and how the day state is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsRptConfig {
+    /// The AF_UNIX datagram socket; the collector is off without one.
+    pub socket: Option<PathBuf>,
+    /// Owner of the socket (user name or uid); unchanged when `None`.
+    pub socket_owner: Option<String>,
+    /// Group of the socket (group name or gid); unchanged when `None`.
+    pub socket_group: Option<String>,
+    /// Mode of the socket.
+    pub socket_mode: u32,
+    /// At most this much counting is lost to a crash: the day state is committed to
+    /// the store this often.
+    pub commit_window: Duration,
+    /// Cap on aggregates (one per UTC day, report domain and TLS-RPT record) held;
+    /// datagrams for a new one past it are dropped and counted.
+    pub max_aggregates: usize,
+    /// Cap on distinct failure rows per policy in one aggregate; sessions past it
+    /// still count in the summary.
+    pub max_failure_rows: usize,
+    /// Reports are built and sent only with both `organization-name` and
+    /// `contact-info` set.
+    pub reporting: Option<Reporting>,
+    /// This node's name in a fleet's shared day state (Redis store): must be unique in
+    /// the fleet and stable across restarts.
+    pub node_id: String,
+    /// In a fleet, how long the node that closes a day waits for the other nodes'
+    /// last pushes before it merges them.
+    pub fleet_grace: Duration,
+}
+
+/// Who reports, and how reports leave (`[tlsrpt]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporting {
+    /// `organization-name` of every report.
+    pub organization_name: String,
+    /// `contact-info` of every report (an e-mail address); its domain is the
+    /// `TLS-Report-Submitter`.
+    pub contact_info: String,
+    /// `From:` of report e-mails (one address for every domain reported on).
+    pub sender_address: String,
+    /// Reports of a UTC day are built this long after it ends.
+    pub report_delay: Duration,
+    /// How often due deliveries are looked for.
+    pub delivery_interval: Duration,
+    /// First retry delay after a failed delivery (doubled after each further one,
+    /// for at most 24 hours, RFC 8460 §5.5).
+    pub retry_delay: Duration,
+    /// Deadline of one delivery (sendmail run or HTTPS POST).
+    pub delivery_timeout: Duration,
+    /// The command `mailto:` reports are piped to, as argv.
+    pub sendmail: Vec<String>,
+    /// Where a copy of every report is written (`<file name>.json`).
+    pub archive_dir: Option<PathBuf>,
+}
+
+fn octal_mode(name: &str, text: &str) -> Result<u32, ConfigError> {
+    u32::from_str_radix(text, 8)
+        .ok()
+        .filter(|m| *m <= 0o777)
+        .ok_or_else(|| ConfigError::Invalid(format!("{name} {text:?} is not an octal mode")))
+}
+
+impl TlsRptConfig {
+    fn from_file(file: TlsRptFile) -> Result<Self, ConfigError> {
+        let commit_window = secs("tlsrpt.commit-window", file.commit_window, 5.0)?;
+        if commit_window > Duration::from_secs(300) {
+            return Err(ConfigError::Invalid(
+                "tlsrpt.commit-window must be at most 300 seconds".into(),
+            ));
+        }
+        let reporting = match (file.organization_name, file.contact_info) {
+            (Some(organization_name), Some(contact_info)) => {
+                if !contact_info.contains('@') {
+                    return Err(ConfigError::Invalid(format!(
+                        "tlsrpt.contact-info {contact_info:?} is not an e-mail address"
+                    )));
+                }
+                let sendmail = file.sendmail.unwrap_or_else(|| {
+                    ["/usr/sbin/sendmail", "-i", "-t"]
+                        .map(str::to_owned)
+                        .to_vec()
+                });
+                if sendmail.is_empty() {
+                    return Err(ConfigError::Invalid("tlsrpt.sendmail is empty".into()));
+                }
+                Some(Reporting {
+                    sender_address: file.sender_address.unwrap_or_else(|| contact_info.clone()),
+                    organization_name,
+                    contact_info,
+                    report_delay: secs("tlsrpt.report-delay", file.report_delay, 600.0)?,
+                    delivery_interval: secs(
+                        "tlsrpt.delivery-interval",
+                        file.delivery_interval,
+                        60.0,
+                    )?,
+                    retry_delay: secs("tlsrpt.retry-delay", file.retry_delay, 300.0)?,
+                    delivery_timeout: secs("tlsrpt.delivery-timeout", file.delivery_timeout, 60.0)?,
+                    sendmail,
+                    archive_dir: file.archive_dir,
+                })
+            }
+            (None, None) if file.socket.is_some() => {
+                // Without reports, closed days would pile up until max-aggregates
+                // stops all counting.
+                return Err(ConfigError::Invalid(
+                    "tlsrpt.socket needs organization-name and contact-info (reports are built from what it collects)".into(),
+                ));
+            }
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid(
+                    "tlsrpt: set both organization-name and contact-info to send reports".into(),
+                ));
+            }
+        };
+        let node_id = file.node_id.unwrap_or_else(crate::tlsrpt_fleet::hostname);
+        if node_id.is_empty() || node_id.len() > 255 {
+            return Err(ConfigError::Invalid(
+                "tlsrpt.node-id must be 1 to 255 bytes".into(),
+            ));
+        }
+        Ok(Self {
+            node_id,
+            fleet_grace: secs("tlsrpt.fleet-grace", file.fleet_grace, 30.0)?,
+            reporting,
+            socket: file.socket,
+            socket_owner: file.socket_owner,
+            socket_group: file.socket_group,
+            socket_mode: octal_mode(
+                "tlsrpt.socket-mode",
+                file.socket_mode.as_deref().unwrap_or("0660"),
+            )?,
+            commit_window,
+            max_aggregates: count(
+                "tlsrpt.max-aggregates",
+                file.max_aggregates,
+                100_000,
+                1 << 24,
+            )?,
+            max_failure_rows: count(
+                "tlsrpt.max-failure-rows",
+                file.max_failure_rows,
+                tls_rpt_core::limits::DEFAULT_MAX_FAILURE_ROWS_PER_POLICY,
+                1 << 20,
+            )?,
+        })
+    }
 }
 
 /// Log line format.
@@ -240,6 +416,8 @@ pub struct Config {
     pub default_profile: String,
     /// Profiles by map name.
     pub profiles: BTreeMap<String, Profile>,
+    /// The TLS-RPT collector.
+    pub tlsrpt: TlsRptConfig,
 }
 
 /// A configuration problem, with what and where.
@@ -454,6 +632,7 @@ impl Config {
             log_format,
             default_profile,
             profiles,
+            tlsrpt: TlsRptConfig::from_file(file.tlsrpt.unwrap_or_default())?,
         };
         if config.reply_timeout >= Duration::from_secs(100) {
             return Err(ConfigError::Invalid(
@@ -549,6 +728,13 @@ mod tests {
             "nonsense = 1",
             "default-profile = \"nope\"",
             "[profiles.x]\ntlsrpt = \"yes\"",
+            "[tlsrpt]\nsocket-mode = \"8\"",
+            "[tlsrpt]\ncommit-window = 301",
+            "[tlsrpt]\nmax-aggregates = 0",
+            "[tlsrpt]\nsockets = \"/x\"",
+            "[tlsrpt]\nsocket = \"/x\"",
+            "[tlsrpt]\norganization-name = \"x\"",
+            "[tlsrpt]\nsocket = \"/x\"\norganization-name = \"x\"\ncontact-info = \"no-at\"",
         ] {
             assert!(
                 Config::from_toml(bad, &Overrides::default()).is_err(),

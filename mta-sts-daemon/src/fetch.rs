@@ -80,26 +80,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// A client with the configured trust, resolver, overrides and timeout.
     pub fn new(config: &Config, dns: Dns) -> Result<Self, FetcherError> {
-        let mut roots = if config.webpki_roots {
-            verify::webpki_roots()
-        } else {
-            RootCertStore::empty()
-        };
-        if let Some(path) = &config.ca_file {
-            let shown = path.display().to_string();
-            let pem = std::fs::read(path).map_err(|e| FetcherError::CaFile {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
-            let extra = verify::roots_from_pem(&pem).map_err(|e| FetcherError::CaFile {
-                path: shown,
-                reason: e.to_string(),
-            })?;
-            roots.roots.extend(extra.roots);
-        }
-        if roots.is_empty() {
-            return Err(FetcherError::NoRoots);
-        }
+        let roots = trust_roots(config)?;
         let tls = verify::policy_host_client_config(Arc::new(roots))
             .map_err(|e| FetcherError::Client(e.to_string()))?;
         let client = reqwest::Client::builder()
@@ -215,4 +196,29 @@ fn chain<'a>(
 
 fn find_rustls_error(error: &reqwest::Error) -> Option<&rustls::Error> {
     chain(error).find_map(|e| e.downcast_ref::<rustls::Error>())
+}
+
+/// The trust anchors of `config`: the Mozilla roots (`webpki-roots`) plus `ca-file`.
+pub fn trust_roots(config: &Config) -> Result<RootCertStore, FetcherError> {
+    let mut roots = if config.webpki_roots {
+        verify::webpki_roots()
+    } else {
+        RootCertStore::empty()
+    };
+    if let Some(path) = &config.ca_file {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| FetcherError::CaFile {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let extra = verify::roots_from_pem(&pem).map_err(|e| FetcherError::CaFile {
+            path: shown,
+            reason: e.to_string(),
+        })?;
+        roots.roots.extend(extra.roots);
+    }
+    if roots.is_empty() {
+        return Err(FetcherError::NoRoots);
+    }
+    Ok(roots)
 }

@@ -26,9 +26,13 @@ pub mod fetch;
 pub mod memory;
 pub mod metrics;
 pub mod reply;
+pub mod reports;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod tlsrpt;
+pub mod tlsrpt_fleet;
+pub mod tlsrpt_policy;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +60,9 @@ pub enum StartError {
     /// The DANE resolver.
     #[error("dane: {0}")]
     Dane(#[from] dane::DaneError),
+    /// The TLS-RPT collector.
+    #[error("tlsrpt: {0}")]
+    TlsRpt(#[from] tlsrpt::CollectorError),
     /// A listener.
     #[error("cannot listen on {listen}: {source}")]
     Listen {
@@ -70,6 +77,7 @@ pub enum StartError {
 pub struct Daemon {
     ctx: Arc<Context>,
     listeners: Vec<Listener>,
+    collector: Option<tlsrpt::Collector>,
 }
 
 /// How long open connections get to finish after a shutdown request.
@@ -83,6 +91,7 @@ impl Daemon {
         let store = Store::open(&config.store, &config.state_dir).await?;
         let dns = dns::Dns::new(&config)?;
         let fetcher = fetch::Fetcher::new(&config, dns.clone())?;
+        let failure_dns = dns.clone();
         let dane = if config.uses_dane() {
             Some(dane::Dane::new(&config)?)
         } else {
@@ -97,6 +106,7 @@ impl Daemon {
             Arc::clone(&metrics),
         )
         .await;
+        let collector = tlsrpt::Collector::open(&config, Arc::clone(&metrics)).await?;
         let mut listeners = Vec::new();
         for listen in &config.listen {
             let listener = Listener::bind(listen, config.unix_mode)
@@ -109,11 +119,19 @@ impl Daemon {
         }
         Ok(Self {
             ctx: Arc::new(Context {
+                policy_failures: collector.as_ref().map(|c| {
+                    tlsrpt_policy::FailureSink::new(
+                        failure_dns,
+                        c.policy_failures(),
+                        Arc::clone(&metrics),
+                    )
+                }),
                 config,
                 service,
                 metrics,
             }),
             listeners,
+            collector,
         })
     }
 
@@ -145,10 +163,17 @@ impl Daemon {
         for listen in &ctx.config.listen {
             tracing::info!(%listen, "socketmap listening");
         }
+        let collector = self
+            .collector
+            .map(|c| tokio::spawn(c.run(shutdown.clone())));
         let mut stopping = shutdown.clone();
         let server = tokio::spawn(server::run(Arc::clone(&ctx), self.listeners, shutdown));
         let _ = stopping.wait_for(|stop| *stop).await;
         maintenance.abort();
+        if let Some(collector) = collector {
+            // The collector's last commit.
+            let _ = collector.await;
+        }
         if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
             tracing::warn!("connections still open after the grace period; closing them");
         }

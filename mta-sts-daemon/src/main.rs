@@ -18,6 +18,9 @@ Usage:
   mta-stsd query DOMAIN [--profile NAME] [--server ADDR] [OPTIONS]
                                              ask the running daemon, as `postmap -q` does
   mta-stsd check-config [OPTIONS]            load the configuration and say what is wrong
+  mta-stsd tlsrpt status [OPTIONS]           TLS-RPT: open aggregates and report deliveries
+  mta-stsd tlsrpt show --day YYYY-MM-DD      TLS-RPT: the day's reports (JSON, one a line)
+  mta-stsd tlsrpt flush --day YYYY-MM-DD     TLS-RPT: retry the day's undelivered reports now
 
 Options:
   -c, --config FILE        TOML configuration (see mta-stsd.toml.example); none needed
@@ -52,6 +55,10 @@ enum Command {
         server: Option<String>,
     },
     CheckConfig,
+    TlsRpt {
+        action: String,
+        day: Option<String>,
+    },
 }
 
 struct Args {
@@ -70,6 +77,9 @@ fn parse_args() -> Result<Args, lexopt::Error> {
     let mut profile = "postfix".to_owned();
     let mut server = None;
     let mut query = false;
+    let mut tlsrpt = false;
+    let mut action: Option<String> = None;
+    let mut day: Option<String> = None;
     let string = |v: OsString| v.into_string().map_err(lexopt::Error::NonUnicodeValue);
     while let Some(arg) = parser.next()? {
         match arg {
@@ -97,6 +107,11 @@ fn parse_args() -> Result<Args, lexopt::Error> {
                 command = Command::CheckConfig;
             }
             Value(v) if query && domain.is_none() => domain = Some(string(v)?),
+            Value(v) if matches!(command, Command::Serve) && !query && !tlsrpt && v == "tlsrpt" => {
+                tlsrpt = true;
+            }
+            Value(v) if tlsrpt && action.is_none() => action = Some(string(v)?),
+            Long("day") if tlsrpt => day = Some(string(parser.value()?)?),
             _ => return Err(arg.unexpected()),
         }
     }
@@ -107,6 +122,16 @@ fn parse_args() -> Result<Args, lexopt::Error> {
             profile,
             server,
         };
+    }
+    if tlsrpt {
+        let action = action.ok_or("tlsrpt needs status, show or flush")?;
+        if !matches!(action.as_str(), "status" | "show" | "flush") {
+            return Err(format!("tlsrpt {action:?}: not status, show or flush").into());
+        }
+        if action != "status" && day.is_none() {
+            return Err(format!("tlsrpt {action} needs --day YYYY-MM-DD").into());
+        }
+        command = Command::TlsRpt { action, day };
     }
     Ok(Args {
         command,
@@ -145,6 +170,46 @@ fn main() -> ExitCode {
             server,
         } => query(&config, &domain, &profile, server.as_deref()),
         Command::Serve => serve(config),
+        Command::TlsRpt { action, day } => tlsrpt(&config, &action, day.as_deref()),
+    }
+}
+
+fn tlsrpt(config: &Config, action: &str, day: Option<&str>) -> ExitCode {
+    use mta_sts_daemon::reports::ops;
+    use mta_sts_daemon::tlsrpt::TlsRptStore;
+    let day = match day.map(str::parse::<chrono::NaiveDate>).transpose() {
+        Ok(day) => day,
+        Err(e) => {
+            eprintln!("mta-stsd: --day: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match TlsRptStore::open(&config.state_dir) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("mta-stsd: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let result = match (action, day) {
+        ("status", _) => ops::status(&store),
+        ("show", Some(day)) => ops::show(&store, day, config.tlsrpt.reporting.as_ref()),
+        ("flush", Some(day)) => ops::flush(&store, day, std::time::SystemTime::now())
+            .map(|n| format!("{n} deliveries due now\n")),
+        _ => {
+            eprintln!("mta-stsd: tlsrpt {action}: needs --day");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mta-stsd: {e}");
+            ExitCode::from(3)
+        }
     }
 }
 

@@ -43,6 +43,19 @@ pub struct Metrics {
     pub cached_domains: Gauge,
     /// Seconds from request to answer.
     pub latency: Histogram,
+    /// TLS-RPT datagrams by outcome: `accepted`, `rejected` (not a valid datagram),
+    /// `dropped` (valid, but over the state bounds).
+    pub tlsrpt_datagrams: Family<Labels<1>, Counter>,
+    /// Tolerated oddities in accepted datagrams, by kind.
+    pub tlsrpt_notes: Family<Labels<1>, Counter>,
+    /// TLS-RPT day-state commits by result (`ok`, `failed`).
+    pub tlsrpt_commits: Family<Labels<1>, Counter>,
+    /// TLS-RPT aggregates (day, domain, record) held.
+    pub tlsrpt_aggregates: Gauge,
+    /// TLS-RPT reports built at day close.
+    pub tlsrpt_reports: Counter,
+    /// TLS-RPT delivery attempts by result (`delivered`, `retry`, `failed`).
+    pub tlsrpt_deliveries: Family<Labels<1>, Counter>,
     /// Handles into `replies` and `sources` for every answer (a family lookup costs a
     /// lock and a hash).
     pub hot: Hot,
@@ -93,6 +106,12 @@ impl Metrics {
             fetches: Family::default(),
             refreshes: Family::default(),
             dane: Family::default(),
+            tlsrpt_datagrams: Family::default(),
+            tlsrpt_notes: Family::default(),
+            tlsrpt_commits: Family::default(),
+            tlsrpt_aggregates: Gauge::default(),
+            tlsrpt_reports: Counter::default(),
+            tlsrpt_deliveries: Family::default(),
             store_errors: Counter::default(),
             framing_errors: Counter::default(),
             connections: Gauge::default(),
@@ -120,6 +139,36 @@ impl Metrics {
             m.refreshes.clone(),
         );
         registry.register("dane_checks", "DANE checks by verdict", m.dane.clone());
+        registry.register(
+            "tlsrpt_datagrams",
+            "TLS-RPT datagrams by outcome",
+            m.tlsrpt_datagrams.clone(),
+        );
+        registry.register(
+            "tlsrpt_datagram_notes",
+            "Tolerated oddities in accepted TLS-RPT datagrams",
+            m.tlsrpt_notes.clone(),
+        );
+        registry.register(
+            "tlsrpt_commits",
+            "TLS-RPT day-state commits by result",
+            m.tlsrpt_commits.clone(),
+        );
+        registry.register(
+            "tlsrpt_aggregates",
+            "TLS-RPT aggregates (day, domain, record) held",
+            m.tlsrpt_aggregates.clone(),
+        );
+        registry.register(
+            "tlsrpt_reports",
+            "TLS-RPT reports built",
+            m.tlsrpt_reports.clone(),
+        );
+        registry.register(
+            "tlsrpt_deliveries",
+            "TLS-RPT delivery attempts by result",
+            m.tlsrpt_deliveries.clone(),
+        );
         registry.register(
             "store_errors",
             "Failed store operations",

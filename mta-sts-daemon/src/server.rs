@@ -24,6 +24,8 @@ pub struct Context {
     pub service: Arc<Service>,
     /// The metrics.
     pub metrics: Arc<Metrics>,
+    /// Where policy failures go to be counted for TLS-RPT (with the collector on).
+    pub policy_failures: Option<crate::tlsrpt_policy::FailureSink>,
 }
 
 /// A bound listener.
@@ -207,6 +209,13 @@ pub async fn answer(ctx: &Context, name: &str, key: &str) -> Reply {
             let deadline = ctx.config.reply_timeout;
             let answer = ctx.service.answer(&domain, deadline).await;
             let reply = crate::reply::render(profile, &domain, &answer);
+            // Postfix reports a failure itself only when the answer hands it over.
+            let handed_over = matches!(&reply, Reply::Ok(text) if text.contains("policy_failure="));
+            if let Some(sink) = &ctx.policy_failures
+                && !handed_over
+            {
+                sink.report(&domain, &answer);
+            }
             // DANE only matters where MTA-STS would set a policy.
             let applies = matches!(reply, Reply::Ok(_)) && matches!(answer, Answer::Policy { .. });
             if profile.dane

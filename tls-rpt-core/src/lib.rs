@@ -22,10 +22,13 @@
 //!   signing is the MTA's job), [`https_post`], [`RetrySchedule`].
 //! - Intake: [`read_report_file`] (`.json` / `.json.gz`, bounded decompression,
 //!   docs/CONFORMANCE.md#d20) and [`read_email`] (a whole report e-mail).
+//! - [`Datagram`]: the JSON datagram sys4's libtlsrpt sends per delivery attempt
+//!   (Postfix 3.10's TLS-RPT), parsed and counted into an [`Aggregator`].
 //! - [`limits`]: every bound, with its source.
 //!
-//! With the cargo feature `mta-sts`, `Policy::from_sts` and `From` conversions
-//! turn `mta-sts-core` policies and failures into report types. The crate stands
+//! With the cargo feature `mta-sts`, `Policy::from_sts` turns an `mta-sts-core`
+//! policy into a report's policy descriptor; failures need no conversion, both
+//! crates share [`Failure`] (`FailureKey::from(&failure)`). The crate stands
 //! alone without it (TLS-RPT also serves DANE).
 //!
 //! ```
@@ -90,6 +93,7 @@
 
 mod aggregate;
 mod consistency;
+mod datagram;
 mod deliver;
 mod intake;
 pub mod limits;
@@ -102,6 +106,10 @@ mod txt;
 
 pub use aggregate::{
     AggregateError, Aggregator, AggregatorConfig, FailureKey, PolicyId, ReportMeta,
+};
+pub use datagram::{
+    DATAGRAM_PROTOCOL_VERSION, Datagram, DatagramError, DatagramFailure, DatagramNote,
+    DatagramPolicy, result_type_for_code,
 };
 pub use deliver::{
     DeliverError, EmailParams, HttpsPost, MEDIA_TYPE_GZIP, MEDIA_TYPE_JSON, RetrySchedule, gzip,

@@ -51,3 +51,27 @@ pub const MAX_AGGREGATED_POLICIES: usize = 1_000_000;
 /// *RFC.* How long a failed report delivery is retried: 24 hours after the first
 /// attempt ([RFC 8460 §5.5](https://www.rfc-editor.org/rfc/rfc8460#section-5.5), SHOULD).
 pub const DELIVERY_RETRY_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// *Ours.* Maximum size of one libtlsrpt datagram accepted by
+/// [`Datagram::parse`](crate::Datagram::parse): 256 KiB. A sender on a Linux machine
+/// with default settings cannot send a larger AF_UNIX datagram
+/// (`net.core.wmem_default` is 212,992 bytes); Postfix's datagrams are under 2 KiB.
+pub const MAX_DATAGRAM_LEN: usize = 256 * 1024;
+
+/// *Ours.* Maximum number of policies in one datagram. libtlsrpt sends one datagram
+/// per delivery attempt, with one policy per policy type tried (Postfix 3.10 sends
+/// one); anything near this cap is not a real sender.
+pub const MAX_DATAGRAM_POLICIES: usize = 64;
+
+/// *Ours.* Maximum number of `failure-details` (and the declared count `t`) in one
+/// policy of a datagram. Postfix adds one failure per TLS handshake.
+pub const MAX_DATAGRAM_FAILURE_DETAILS: usize = 256;
+
+/// *Ours.* Maximum number of `policy-string` lines or `mx-host` patterns in one
+/// policy of a datagram (an MTA-STS policy file is at most 64 KiB).
+pub const MAX_DATAGRAM_LIST_ITEMS: usize = 1_000;
+
+/// *Ours, from libtlsrpt.* Maximum length of the report domain `d` and of a
+/// `policy-domain` in a datagram: libtlsrpt's `TLSRPT_MAXDOMAINNAMELEN` (256,
+/// including its terminating NUL).
+pub const MAX_DATAGRAM_DOMAIN_LEN: usize = 255;

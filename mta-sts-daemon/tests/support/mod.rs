@@ -34,6 +34,8 @@ pub(crate) struct World {
     tlsa: Vec<String>,
     authenticated: bool,
     pub(crate) hosts: BTreeMap<String, HttpsServer>,
+    /// `_smtp._tls` records by domain.
+    tlsrpt: BTreeMap<String, String>,
 }
 
 impl World {
@@ -58,6 +60,7 @@ impl World {
             tlsa: Vec::new(),
             authenticated: false,
             hosts,
+            tlsrpt: BTreeMap::new(),
         };
         world.publish();
         world
@@ -72,6 +75,9 @@ impl World {
                 .txt(&format!("_mta-sts.{domain}"), &[record])
                 .mx(domain, 10, &mx);
         }
+        for (domain, record) in &self.tlsrpt {
+            zone = zone.txt(&format!("_smtp._tls.{domain}"), &[record]);
+        }
         for host in &self.tlsa {
             zone = zone.tlsa(&format!("_25._tcp.{host}"), &[7; 32]);
         }
@@ -84,6 +90,12 @@ impl World {
             Some(r) => self.records.insert(domain.to_owned(), r.to_owned()),
             None => self.records.remove(domain),
         };
+        self.publish();
+    }
+
+    /// Publishes a `_smtp._tls` record for `domain`.
+    pub(crate) fn set_tlsrpt(&mut self, domain: &str, record: &str) {
+        self.tlsrpt.insert(domain.to_owned(), record.to_owned());
         self.publish();
     }
 
