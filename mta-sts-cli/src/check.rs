@@ -16,12 +16,12 @@ use mta_sts_core::limits::MAX_POLICY_BODY_LEN;
 use mta_sts_core::verify::rustls::RootCertStore;
 use mta_sts_core::verify::{Enforcement, policy_host_client_config, policy_host_name};
 use mta_sts_core::{
-    Candidate, DeliveryPlan, DiscoveryError, EnforcementLevel, Failure, FetchResult, FetchWarning,
-    Outcome, PolicyDomain, PolicyLookup, Reason, ResultType, Step, StsRecord, TlsOutcome,
-    TxtAnswer, Verdict,
+    Candidate, DeliveryPlan, DiscoveryError, EnforcementLevel, Failure, FetchResult, Outcome,
+    PolicyDomain, PolicyLookup, Reason, ResultType, Step, StsRecord, TlsOutcome, TxtAnswer,
+    Verdict,
 };
 use serde::Serialize;
-use tls_rpt_core::{RecordSelectError, RecordWarning, TlsRptRecord, record_name};
+use tls_rpt_core::{RecordSelectError, TlsRptRecord, record_name};
 
 use crate::cli::CheckArgs;
 use crate::net::connect::Connector;
@@ -503,7 +503,7 @@ impl Checker {
         match TlsRptRecord::from_txt_records(&records) {
             Ok(record) => {
                 tls_rpt.rua = record.rua().iter().map(|u| u.as_str().to_owned()).collect();
-                tls_rpt.warnings = record.warnings().iter().map(rpt_warning).collect();
+                tls_rpt.warnings = record.warnings().iter().map(ToString::to_string).collect();
             }
             Err(RecordSelectError::NoRecord) => {
                 tls_rpt.error = Some(format!("no TLS-RPT record at {name}"));
@@ -560,7 +560,7 @@ fn describe_policy(
         policy.warnings = outcome
             .warnings()
             .iter()
-            .map(|w| fetch_warning(*w).to_owned())
+            .map(ToString::to_string)
             .chain(fetched.warnings().iter().map(ToString::to_string))
             .collect();
     }
@@ -583,27 +583,6 @@ fn describe_policy(
         policy.error = Some(text);
         policy.result_type = Some(failure.result_type.clone());
         policy.reason_code = failure.reason_code;
-    }
-}
-
-fn fetch_warning(warning: FetchWarning) -> &'static str {
-    match warning {
-        FetchWarning::MissingContentType => "the response has no Content-Type (accepted)",
-        FetchWarning::UnexpectedContentType => "the Content-Type is not text/plain (accepted)",
-        _ => "a tolerated deviation in the HTTP response",
-    }
-}
-
-fn rpt_warning(warning: &RecordWarning) -> String {
-    match warning {
-        RecordWarning::UriDropped { uri, problem } => format!("rua {uri:?} dropped: {problem}"),
-        RecordWarning::SpaceBeforeFirstDelimiter => {
-            "whitespace between v=TLSRPTv1 and the first ';'".into()
-        }
-        RecordWarning::TrailingWhitespace => "whitespace after the last field".into(),
-        RecordWarning::DuplicateRua => "more than one rua field; all URIs are used".into(),
-        RecordWarning::TooManyUris => "too many rua URIs; the rest were dropped".into(),
-        other => format!("{other:?}"),
     }
 }
 

@@ -98,21 +98,6 @@ pub(crate) fn max_age_advice(mode: Mode, max_age: u32) -> Option<(Mark, String)>
     None
 }
 
-/// The 1-based line a policy error points at, when it has one.
-pub(crate) fn policy_error_line(err: &PolicyError) -> Option<usize> {
-    match err {
-        PolicyError::NotUtf8 { line }
-        | PolicyError::MissingColon { line }
-        | PolicyError::InvalidKey { line, .. }
-        | PolicyError::ControlCharacter { line }
-        | PolicyError::UnsupportedVersion { line, .. }
-        | PolicyError::UnknownMode { line, .. }
-        | PolicyError::InvalidMaxAge { line, .. }
-        | PolicyError::InvalidMx { line, .. } => Some(*line),
-        _ => None,
-    }
-}
-
 /// A policy error as text. The parser only ever sees `limit + 1` bytes, so a body over
 /// the limit is described without its (unknown) full length.
 fn policy_error_message(err: &PolicyError) -> String {
@@ -147,22 +132,6 @@ pub(crate) fn rpt_record_error_offset(err: &tls_rpt_core::RecordError) -> Option
         | E::InvalidExtensionValue { offset, .. } => Some(*offset),
         E::NotTlsRpt => Some(0),
         _ => None,
-    }
-}
-
-/// A TLS-RPT record warning as text (the core gives no `Display` for it).
-pub(crate) fn rpt_warning_message(warning: &tls_rpt_core::RecordWarning) -> String {
-    use tls_rpt_core::RecordWarning as W;
-    match warning {
-        W::UriDropped { uri, problem } => format!("rua {uri:?} dropped: {problem}"),
-        W::SpaceBeforeFirstDelimiter => "whitespace before the first ';'".to_owned(),
-        W::TrailingWhitespace => "whitespace after the last field".to_owned(),
-        W::DuplicateRua => "more than one rua field; the URIs of all are kept".to_owned(),
-        W::TooManyUris => format!(
-            "more than {} usable rua URIs; the rest were dropped",
-            tls_rpt_core::limits::MAX_RUA_URIS
-        ),
-        other => format!("{other:?}"),
     }
 }
 
@@ -288,7 +257,7 @@ pub(crate) fn policy(input: &Input, out: &mut Output) -> Exit {
         Ok(policy) => policy,
         Err(err) => {
             let message = policy_error_message(&err);
-            let line = policy_error_line(&err);
+            let line = err.line();
             if out.is_json() {
                 doc.error = Some(ErrorDoc {
                     message,
@@ -563,7 +532,7 @@ pub(crate) fn match_mx(policy_path: &Path, host: &str, out: &mut Output) -> Exit
             if out.is_json() {
                 doc.error = Some(ErrorDoc {
                     message,
-                    line: policy_error_line(&err),
+                    line: err.line(),
                     offset: None,
                 });
                 out.json(&doc);
@@ -741,13 +710,13 @@ pub(crate) fn rpt_record(txt: &str, out: &mut Output) -> Exit {
                     value: e.value(),
                 })
                 .collect();
-            doc.warnings = record.warnings().iter().map(rpt_warning_message).collect();
+            doc.warnings = record.warnings().iter().map(ToString::to_string).collect();
         }
         Err(err) => {
             let (message, warnings) = match err {
                 tls_rpt_core::RecordError::NoUsableRua { dropped } => (
                     "no usable rua URI (mailto: or https:) left".to_owned(),
-                    dropped.iter().map(rpt_warning_message).collect(),
+                    dropped.iter().map(ToString::to_string).collect(),
                 ),
                 other => (other.to_string(), Vec::new()),
             };
@@ -849,9 +818,9 @@ mod tests {
     fn policy_errors_carry_their_line() {
         let err = Policy::parse(b"version: STSv1\nmode: enforcing\nmax_age: 1\nmx: a.example\n")
             .unwrap_err();
-        assert_eq!(policy_error_line(&err), Some(2));
+        assert_eq!(err.line(), Some(2));
         let err = Policy::parse(b"version: STSv1\nmode: enforce\nmx: a.example\n").unwrap_err();
-        assert_eq!(policy_error_line(&err), None);
+        assert_eq!(err.line(), None);
         let big = vec![b'a'; MAX_POLICY_BODY_LEN + 1];
         let err = Policy::parse(&big).unwrap_err();
         assert_eq!(
@@ -897,10 +866,10 @@ mod tests {
     fn rpt_warnings_read_well() {
         let record =
             TlsRptRecord::parse("v=TLSRPTv1; rua=http://r.example/,mailto:a@b.example").unwrap();
-        let text: Vec<_> = record.warnings().iter().map(rpt_warning_message).collect();
+        let text: Vec<_> = record.warnings().iter().map(ToString::to_string).collect();
         assert_eq!(text.len(), 1);
         assert!(
-            text[0].starts_with("rua \"http://r.example/\" dropped: unsupported scheme"),
+            text[0].starts_with("rua URI \"http://r.example/\" dropped: unsupported scheme"),
             "{text:?}"
         );
     }

@@ -6,9 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use tls_rpt_core::limits::MAX_EMAIL_LEN;
-use tls_rpt_core::{
-    Intake, IntakeLimits, IntakeNote, Report, gunzip, read_email, read_report_file,
-};
+use tls_rpt_core::{Intake, IntakeLimits, Report, gunzip, read_email, read_report_file};
 
 use crate::cli::Input;
 use crate::lint::{plural, read_bounded};
@@ -63,45 +61,6 @@ impl Format {
             Self::Email => "e-mail",
         }
     }
-}
-
-/// An intake note as text (the core gives no `Display` for it).
-pub(crate) fn note_message(note: &IntakeNote) -> String {
-    match note {
-        IntakeNote::Gzipped => "the report was gzip-compressed".to_owned(),
-        IntakeNote::FoundByMediaType { media_type } => {
-            format!("report part found by its media type {media_type}")
-        }
-        IntakeNote::FoundByFileName {
-            file_name,
-            media_type,
-        } => format!(
-            "report part found by its file name {file_name:?} only (media type {media_type})"
-        ),
-        IntakeNote::UnregisteredMediaType { media_type } => format!(
-            "report part media type {media_type} is not application/tlsrpt+gzip or +json \
-             (RFC 8460 §5.3)"
-        ),
-        IntakeNote::NotMultipartReport => {
-            "message is not multipart/report; report-type=tlsrpt (RFC 8460 §5.3)".to_owned()
-        }
-        IntakeNote::HeaderMismatch {
-            field,
-            header,
-            report,
-        } => {
-            format!("{field}: {header:?} in the header, {report:?} in the report (the report wins)")
-        }
-        other => format!("{other:?}"),
-    }
-}
-
-/// Whether an intake note departs from RFC 8460 §5.3 form (and so fails `--strict`).
-pub(crate) fn note_is_deviation(note: &IntakeNote) -> bool {
-    !matches!(
-        note,
-        IntakeNote::Gzipped | IntakeNote::FoundByMediaType { .. }
-    )
 }
 
 /// Report text is untrusted: control characters (a terminal escape in an
@@ -210,8 +169,8 @@ fn strict_errors(data: &[u8], format: Format, intake: &Intake) -> Vec<String> {
         intake
             .notes
             .iter()
-            .filter(|n| note_is_deviation(n))
-            .map(note_message),
+            .filter(|n| n.is_deviation())
+            .map(ToString::to_string),
     );
     errors
 }
@@ -300,8 +259,8 @@ pub(crate) fn run(path: &Path, strict: bool, out: &mut Output) -> Exit {
             .notes
             .iter()
             .map(|n| NoteDoc {
-                message: note_message(n),
-                deviation: note_is_deviation(n),
+                message: n.to_string(),
+                deviation: n.is_deviation(),
             })
             .collect();
         doc.findings = findings
@@ -319,12 +278,12 @@ pub(crate) fn run(path: &Path, strict: bool, out: &mut Output) -> Exit {
     if !intake.notes.is_empty() {
         out.heading("Intake");
         for note in &intake.notes {
-            let mark = if note_is_deviation(note) {
+            let mark = if note.is_deviation() {
                 Mark::Warn
             } else {
                 Mark::Info
             };
-            out.line(mark, &printable(&note_message(note)));
+            out.line(mark, &printable(&note.to_string()));
         }
     }
     if !intake.tolerations.is_empty() {
@@ -517,28 +476,5 @@ mod tests {
         assert_eq!(printable("Zürich"), "Zürich");
         // Inside tables too.
         assert_eq!(table(&["h"], &[vec!["\x07".into()]]), "    h\n    \\u{7}\n");
-    }
-
-    #[test]
-    fn rfc8460_s5_3_container_deviations() {
-        assert!(!note_is_deviation(&IntakeNote::Gzipped));
-        assert!(!note_is_deviation(&IntakeNote::FoundByMediaType {
-            media_type: "application/tlsrpt+gzip".into()
-        }));
-        let bare = IntakeNote::UnregisteredMediaType {
-            media_type: "application/tlsrpt".into(),
-        };
-        assert!(note_is_deviation(&bare));
-        assert!(note_message(&bare).contains("application/tlsrpt is not"));
-        assert!(note_is_deviation(&IntakeNote::NotMultipartReport));
-        let by_name = IntakeNote::FoundByFileName {
-            file_name: "r.json.gz".into(),
-            media_type: "application/octet-stream".into(),
-        };
-        assert!(note_is_deviation(&by_name));
-        assert_eq!(
-            note_message(&by_name),
-            "report part found by its file name \"r.json.gz\" only (media type application/octet-stream)"
-        );
     }
 }

@@ -418,7 +418,7 @@ fn rpt_record_json_document() {
             ],
             "extensions": [{"name": "x", "value": "y"}],
             "warnings": [
-                "rua \"http://r.example/\" dropped: unsupported scheme \"http\" (only mailto and https)"
+                "rua URI \"http://r.example/\" dropped: unsupported scheme \"http\" (only mailto and https)"
             ],
             "error": null
         })
@@ -839,7 +839,7 @@ fn rfc8460_s5_3_bare_media_type_is_a_container_deviation() {
     let (status, doc) = run_json(&["report", &data("mail-auth__rpt02.eml")]);
     assert_eq!(status, 0);
     assert!(doc["notes"].as_array().unwrap().contains(&json!({
-        "message": "report part media type application/tlsrpt is not application/tlsrpt+gzip or +json (RFC 8460 §5.3)",
+        "message": "report part media type application/tlsrpt is not application/tlsrpt+gzip or application/tlsrpt+json (RFC 8460 §5.3)",
         "deviation": true
     })), "{doc}");
     let (status, _) = run_json(&["report", "--strict", &data("mail-auth__rpt02.eml")]);

@@ -329,6 +329,15 @@ pub enum FetchWarning {
     UnexpectedContentType,
 }
 
+impl fmt::Display for FetchWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::MissingContentType => "the response has no Content-Type (accepted)",
+            Self::UnexpectedContentType => "the Content-Type is not text/plain (accepted)",
+        })
+    }
+}
+
 /// A policy that passed fetch validation and parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchedPolicy {

@@ -170,6 +170,16 @@ impl fmt::Display for DiscoveryError {
     }
 }
 
+impl std::error::Error for DiscoveryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::InvalidRecord(e) => Some(e),
+            Self::Fetch(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// What the caller does with its cache for this domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CacheAction {

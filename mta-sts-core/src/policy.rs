@@ -293,6 +293,36 @@ pub enum PolicyError {
     },
 }
 
+impl PolicyError {
+    /// The 1-based line of the body the error points at; `None` for an error about no
+    /// single line (too large, too many `mx`, a missing field).
+    ///
+    /// ```
+    /// use mta_sts_core::Policy;
+    ///
+    /// let err = Policy::parse(b"version: STSv1\nmode: sometimes\n").unwrap_err();
+    /// assert_eq!(err.line(), Some(2));
+    /// let err = Policy::parse(b"version: STSv1\n").unwrap_err();
+    /// assert_eq!(err.line(), None);
+    /// ```
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::NotUtf8 { line }
+            | Self::MissingColon { line }
+            | Self::InvalidKey { line, .. }
+            | Self::ControlCharacter { line }
+            | Self::UnsupportedVersion { line, .. }
+            | Self::UnknownMode { line, .. }
+            | Self::InvalidMaxAge { line, .. }
+            | Self::InvalidMx { line, .. } => Some(*line),
+            Self::TooLarge { .. }
+            | Self::TooManyMx { .. }
+            | Self::MissingField { .. }
+            | Self::MissingMx { .. } => None,
+        }
+    }
+}
+
 impl Policy {
     /// Parses a policy body as served over HTTPS.
     pub fn parse(body: &[u8]) -> Result<Self, PolicyError> {

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use mta_sts_core::{DeliveryPlan, Mode, Policy, PolicyError};
+use mta_sts_core::{DeliveryPlan, Mode, Policy};
 
 use crate::boundary::{status_boundary, value_boundary};
 use crate::convert::text;
@@ -393,20 +393,8 @@ pub unsafe extern "C" fn mta_sts_policy_error_line(
     status_boundary(|| {
         let body = try_slice(body, body_len)?;
         let out = try_out(out_line)?;
-        let line = match Policy::parse(body) {
-            Err(
-                PolicyError::NotUtf8 { line }
-                | PolicyError::MissingColon { line }
-                | PolicyError::InvalidKey { line, .. }
-                | PolicyError::ControlCharacter { line }
-                | PolicyError::UnsupportedVersion { line, .. }
-                | PolicyError::UnknownMode { line, .. }
-                | PolicyError::InvalidMaxAge { line, .. }
-                | PolicyError::InvalidMx { line, .. },
-            ) => line,
-            _ => 0,
-        };
-        out.write(line);
+        let line = Policy::parse(body).err().and_then(|e| e.line());
+        out.write(line.unwrap_or(0));
         Ok(())
     })
 }

@@ -70,7 +70,7 @@ impl mta_sts_report {
                 .map(|n| Diagnostic {
                     kind: n.into(),
                     path: String::new(),
-                    message: note_message(n),
+                    message: n.to_string(),
                 })
                 .collect(),
             findings,
@@ -711,31 +711,6 @@ impl From<&IntakeNote> for mta_sts_rpt_intake_note {
             IntakeNote::HeaderMismatch { .. } => Self::HeaderMismatch,
             _ => Self::Other,
         }
-    }
-}
-
-fn note_message(n: &IntakeNote) -> String {
-    match n {
-        IntakeNote::Gzipped => "the report was gzip-compressed".to_owned(),
-        IntakeNote::FoundByMediaType { media_type } => {
-            format!("report part found by its media type {media_type}")
-        }
-        IntakeNote::FoundByFileName {
-            file_name,
-            media_type,
-        } => format!("report part found by its file name {file_name:?} (media type {media_type})"),
-        IntakeNote::UnregisteredMediaType { media_type } => {
-            format!("media type {media_type} is not application/tlsrpt+gzip or +json")
-        }
-        IntakeNote::NotMultipartReport => {
-            "the e-mail is not multipart/report; report-type=tlsrpt".to_owned()
-        }
-        IntakeNote::HeaderMismatch {
-            field,
-            header,
-            report,
-        } => format!("{field} {header:?} disagrees with the report's {report:?}"),
-        other => format!("{other:?}"),
     }
 }
 

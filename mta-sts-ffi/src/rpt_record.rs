@@ -33,7 +33,7 @@ impl mta_sts_rpt_record {
             .iter()
             .map(|uri| uri.mailto_address().unwrap_or_default())
             .collect();
-        let warnings = record.warnings().iter().map(warning_message).collect();
+        let warnings = record.warnings().iter().map(ToString::to_string).collect();
         let text = record.to_string();
         Self {
             record,
@@ -84,19 +84,6 @@ impl From<&RecordWarning> for mta_sts_rpt_record_warning_kind {
             RecordWarning::TooManyUris => Self::TooManyUris,
             _ => Self::Other,
         }
-    }
-}
-
-fn warning_message(w: &RecordWarning) -> String {
-    match w {
-        RecordWarning::UriDropped { uri, problem } => format!("rua URI {uri:?} dropped: {problem}"),
-        RecordWarning::SpaceBeforeFirstDelimiter => {
-            "whitespace before the first ';' accepted".to_owned()
-        }
-        RecordWarning::TrailingWhitespace => "trailing whitespace accepted".to_owned(),
-        RecordWarning::DuplicateRua => "more than one rua field, all URIs kept".to_owned(),
-        RecordWarning::TooManyUris => "too many rua URIs, the rest dropped".to_owned(),
-        other => format!("{other:?}"),
     }
 }
 

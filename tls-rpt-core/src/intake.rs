@@ -6,6 +6,7 @@
 //! report e-mails without a valid DKIM signature (or with `l=`), and that check
 //! belongs to the MTA or mail filter that hands the message over.
 
+use std::fmt;
 use std::io::Read;
 
 use base64::Engine;
@@ -93,6 +94,49 @@ pub enum IntakeNote {
         /// What the report says.
         report: String,
     },
+}
+
+impl IntakeNote {
+    /// Whether the note departs from the form of RFC 8460 §5.3 (a checker's strict
+    /// mode fails on it); being gzipped or found by a registered media type does not.
+    pub fn is_deviation(&self) -> bool {
+        !matches!(self, Self::Gzipped | Self::FoundByMediaType { .. })
+    }
+}
+
+impl fmt::Display for IntakeNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Gzipped => f.write_str("the report was gzip-compressed"),
+            Self::FoundByMediaType { media_type } => {
+                write!(f, "report part found by its media type {media_type}")
+            }
+            Self::FoundByFileName {
+                file_name,
+                media_type,
+            } => write!(
+                f,
+                "report part found by its file name {file_name:?} only (media type {media_type})"
+            ),
+            Self::UnregisteredMediaType { media_type } => write!(
+                f,
+                "report part media type {media_type} is not application/tlsrpt+gzip or \
+                 application/tlsrpt+json (RFC 8460 §5.3)"
+            ),
+            Self::NotMultipartReport => {
+                f.write_str("message is not multipart/report; report-type=tlsrpt (RFC 8460 §5.3)")
+            }
+            Self::HeaderMismatch {
+                field,
+                header,
+                report,
+            } => write!(
+                f,
+                "{field}: {header:?} in the header, {report:?} in the report (the report wins, \
+                 RFC 8460 §5.6)"
+            ),
+        }
+    }
 }
 
 /// Why a report could not be read.
@@ -563,6 +607,29 @@ fn parse_content_type(value: &str) -> ContentType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc8460_s5_3_container_deviations() {
+        assert!(!IntakeNote::is_deviation(&IntakeNote::Gzipped));
+        assert!(!IntakeNote::is_deviation(&IntakeNote::FoundByMediaType {
+            media_type: "application/tlsrpt+gzip".into()
+        }));
+        let bare = IntakeNote::UnregisteredMediaType {
+            media_type: "application/tlsrpt".into(),
+        };
+        assert!(IntakeNote::is_deviation(&bare));
+        assert!(bare.to_string().contains("application/tlsrpt is not"));
+        assert!(IntakeNote::is_deviation(&IntakeNote::NotMultipartReport));
+        let by_name = IntakeNote::FoundByFileName {
+            file_name: "r.json.gz".into(),
+            media_type: "application/octet-stream".into(),
+        };
+        assert!(IntakeNote::is_deviation(&by_name));
+        assert_eq!(
+            by_name.to_string(),
+            "report part found by its file name \"r.json.gz\" only (media type application/octet-stream)"
+        );
+    }
 
     #[test]
     fn edge_case_d20_gunzip_is_bounded() {

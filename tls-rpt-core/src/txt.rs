@@ -112,6 +112,24 @@ pub enum RecordWarning {
     TooManyUris,
 }
 
+impl fmt::Display for RecordWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UriDropped { uri, problem } => write!(f, "rua URI {uri:?} dropped: {problem}"),
+            Self::SpaceBeforeFirstDelimiter => {
+                f.write_str("whitespace between v=TLSRPTv1 and the first ';' (accepted)")
+            }
+            Self::TrailingWhitespace => f.write_str("whitespace after the last field (accepted)"),
+            Self::DuplicateRua => f.write_str("more than one rua field; every URI is kept"),
+            Self::TooManyUris => write!(
+                f,
+                "more than {} usable rua URIs; the rest were dropped",
+                limits::MAX_RUA_URIS
+            ),
+        }
+    }
+}
+
 /// Why a `rua` URI was dropped ([RFC 8460 §3](https://www.rfc-editor.org/rfc/rfc8460#section-3)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
