@@ -182,6 +182,7 @@
 )]
 
 mod cache;
+mod cached;
 mod delivery;
 pub mod dns;
 mod fetch;
@@ -192,7 +193,8 @@ mod policy;
 mod txt;
 pub mod verify;
 
-pub use cache::{CACHE_FORMAT_VERSION, CacheEntryError, CachedPolicy, PolicyCache};
+pub use cache::PolicyCache;
+pub use cached::{CACHE_FORMAT_VERSION, CacheEntryError, CachedPolicy};
 pub use delivery::{
     Candidate, DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, MX_MISMATCH_REASON,
     TlsOutcome, Verdict,

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::cache::{CachedPolicy, unix_secs};
+use crate::cached::{CachedPolicy, unix_secs};
 use crate::dns::DnsAnswer;
 use crate::fetch::{
     FetchError, FetchOptions, FetchResult, FetchWarning, PolicyDomain, policy_host, policy_url,
@@ -228,7 +228,7 @@ impl FetchBackoff {
 
     /// No fetch of [`id`](Self::id) before this time.
     pub fn until(&self) -> SystemTime {
-        crate::cache::system_time(self.until)
+        crate::cached::system_time(self.until)
     }
 
     /// The failure of the last fetch, reported again while the backoff holds.
@@ -386,11 +386,11 @@ impl Outcome {
             // replaces, which it still must).
             CacheAction::Store => {
                 let fetched = self.entry.as_ref().map(CachedPolicy::fetched_at_secs);
-                fetched.max(self.based_on).map(crate::cache::system_time)
+                fetched.max(self.based_on).map(crate::cached::system_time)
             }
-            CacheAction::Remove => self.based_on.map(crate::cache::system_time),
+            CacheAction::Remove => self.based_on.map(crate::cached::system_time),
             CacheAction::Keep | CacheAction::Nothing => {
-                Some(crate::cache::system_time(limits::MAX_UNIX_TIME_SECS))
+                Some(crate::cached::system_time(limits::MAX_UNIX_TIME_SECS))
             }
         }
     }
