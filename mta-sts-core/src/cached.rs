@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::fetch::{DomainError, FetchedPolicy, PolicyDomain};
 use crate::limits;
-
 use crate::policy::{Policy, PolicyError};
 
 /// Version of the serialized [`CachedPolicy`] record (the `format` field).

@@ -8,6 +8,15 @@ use chrono::{TimeDelta, Timelike};
 use crate::ResultType;
 use crate::report::{Policy, Report};
 
+impl Report {
+    /// Checks the report for content that parses but does not add up (summary vs
+    /// details, date order and length, duplicate policies, missing reason codes).
+    /// An empty list means nothing was found.
+    pub fn check_consistency(&self) -> Vec<Finding> {
+        check(self)
+    }
+}
+
 /// Something in a report that parses but does not add up, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

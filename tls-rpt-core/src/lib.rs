@@ -107,6 +107,7 @@ mod txt;
 pub use aggregate::{
     AggregateError, Aggregator, AggregatorConfig, FailureKey, PolicyId, ReportMeta,
 };
+pub use consistency::{Finding, FindingKind};
 pub use datagram::{
     DATAGRAM_PROTOCOL_VERSION, Datagram, DatagramError, DatagramFailure, DatagramNote,
     DatagramPolicy, result_type_for_code,
@@ -121,8 +122,8 @@ pub use intake::{
 };
 pub use policy_type::PolicyType;
 pub use report::{
-    DateRange, Deviation, FailureDetail, Finding, FindingKind, Policy, PolicyResult, Report,
-    ReportError, Summary, Toleration,
+    DateRange, Deviation, FailureDetail, Policy, PolicyResult, Report, ReportError, Summary,
+    Toleration,
 };
 pub use smtp_tls_types::{Extension, Failure, ResultType};
 pub use txt::{

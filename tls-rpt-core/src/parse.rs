@@ -6,7 +6,10 @@ use std::fmt;
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use serde_json::Value;
 
 use crate::limits;
 use crate::report::{
@@ -14,6 +17,63 @@ use crate::report::{
     Toleration,
 };
 use crate::{PolicyType, ResultType};
+
+impl Report {
+    /// Parses a report strictly: any departure from RFC 8460 §4.4 form (with
+    /// erratum 6241) is an error naming its JSON path.
+    ///
+    /// Readings of the RFC's silences: `receiving-mx-helo`,
+    /// `additional-information` and `failure-reason-code` are optional;
+    /// `receiving-ip` may be absent on any failure detail (the RFC's own Appendix B
+    /// example leaves it out); and `sending-mta-ip` and `receiving-mx-hostname` may
+    /// be absent on a policy failure (`sts-policy-fetch-error`, `sts-policy-invalid`,
+    /// `sts-webpki-invalid`, `tlsa-invalid`, `dnssec-invalid`, `dane-required`),
+    /// which has no session. `""` and `null` are always errors.
+    /// Duplicate member names are not detected (the last one wins).
+    pub fn from_json(json: &[u8]) -> Result<Self, ReportError> {
+        parse_json(json, true).map(|(report, _)| report)
+    }
+
+    /// Parses a report tolerantly, accepting every deviation real senders ship
+    /// (docs/CONFORMANCE.md#d18: zone-less date-times, `mx-host` as a string, TLSA records as one
+    /// JSON-encoded string, missing, `null` or empty address and host members, `null`
+    /// contact-info, missing policy-domain, missing failure-details, known
+    /// misspellings, unknown members and values), and returns what it tolerated.
+    pub fn from_json_lenient(json: &[u8]) -> Result<(Self, Vec<Toleration>), ReportError> {
+        parse_json(json, false)
+    }
+
+    /// [`Report::from_json`] over an already parsed JSON value.
+    pub fn from_value(value: Value) -> Result<Self, ReportError> {
+        parse_from(value, true)
+            .map(|(report, _)| report)
+            .map_err(value_error)
+    }
+
+    /// [`Report::from_json_lenient`] over an already parsed JSON value.
+    pub fn from_value_lenient(value: Value) -> Result<(Self, Vec<Toleration>), ReportError> {
+        parse_from(value, false).map_err(value_error)
+    }
+}
+
+fn value_error(e: Result<ReportError, serde_json::Error>) -> ReportError {
+    e.unwrap_or_else(|e| ReportError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
+
+impl<'de> Deserialize<'de> for Report {
+    /// Deserializes with the strict rules of [`Report::from_json`].
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match parse_from(d, true) {
+            Ok((report, _)) => Ok(report),
+            Err(Ok(e)) => Err(de::Error::custom(e)),
+            Err(Err(e)) => Err(e),
+        }
+    }
+}
 
 /// Implements the `visit_*` methods a visitor does not accept as a [`ReportError::WrongType`].
 macro_rules! reject_others {

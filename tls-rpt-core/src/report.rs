@@ -18,8 +18,7 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::ser::{SerializeMap, SerializeStruct};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde::{Serialize, Serializer};
 
 use crate::{PolicyType, ResultType};
 
@@ -352,42 +351,6 @@ pub enum ReportError {
 }
 
 impl Report {
-    /// Parses a report strictly: any departure from RFC 8460 §4.4 form (with
-    /// erratum 6241) is an error naming its JSON path.
-    ///
-    /// Readings of the RFC's silences: `receiving-mx-helo`,
-    /// `additional-information` and `failure-reason-code` are optional;
-    /// `receiving-ip` may be absent on any failure detail (the RFC's own Appendix B
-    /// example leaves it out); and `sending-mta-ip` and `receiving-mx-hostname` may
-    /// be absent on a policy failure (`sts-policy-fetch-error`, `sts-policy-invalid`,
-    /// `sts-webpki-invalid`, `tlsa-invalid`, `dnssec-invalid`, `dane-required`),
-    /// which has no session. `""` and `null` are always errors.
-    /// Duplicate member names are not detected (the last one wins).
-    pub fn from_json(json: &[u8]) -> Result<Self, ReportError> {
-        crate::parse::parse_json(json, true).map(|(report, _)| report)
-    }
-
-    /// Parses a report tolerantly, accepting every deviation real senders ship
-    /// (docs/CONFORMANCE.md#d18: zone-less date-times, `mx-host` as a string, TLSA records as one
-    /// JSON-encoded string, missing, `null` or empty address and host members, `null`
-    /// contact-info, missing policy-domain, missing failure-details, known
-    /// misspellings, unknown members and values), and returns what it tolerated.
-    pub fn from_json_lenient(json: &[u8]) -> Result<(Self, Vec<Toleration>), ReportError> {
-        crate::parse::parse_json(json, false)
-    }
-
-    /// [`Report::from_json`] over an already parsed JSON value.
-    pub fn from_value(value: Value) -> Result<Self, ReportError> {
-        crate::parse::parse_from(value, true)
-            .map(|(report, _)| report)
-            .map_err(value_error)
-    }
-
-    /// [`Report::from_json_lenient`] over an already parsed JSON value.
-    pub fn from_value_lenient(value: Value) -> Result<(Self, Vec<Toleration>), ReportError> {
-        crate::parse::parse_from(value, false).map_err(value_error)
-    }
-
     /// Serializes in RFC form (docs/CONFORMANCE.md#d19): members in schema order, `mx-host` an
     /// array, `Z` date-times, `failure-details` always present. The same report
     /// always gives the same bytes.
@@ -401,23 +364,6 @@ impl Report {
     pub fn to_json_pretty(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
-
-    /// Checks the report for content that parses but does not add up (summary vs
-    /// details, date order and length, duplicate policies, missing reason codes).
-    /// An empty list means nothing was found.
-    pub fn check_consistency(&self) -> Vec<Finding> {
-        crate::consistency::check(self)
-    }
-}
-
-pub use crate::consistency::{Finding, FindingKind};
-
-fn value_error(e: Result<ReportError, serde_json::Error>) -> ReportError {
-    e.unwrap_or_else(|e| ReportError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
 }
 
 fn format_datetime(t: &DateTime<Utc>) -> String {
@@ -558,20 +504,12 @@ impl Serialize for FailureDetail {
     }
 }
 
-impl<'de> Deserialize<'de> for Report {
-    /// Deserializes with the strict rules of [`Report::from_json`].
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match crate::parse::parse_from(d, true) {
-            Ok((report, _)) => Ok(report),
-            Err(Ok(e)) => Err(serde::de::Error::custom(e)),
-            Err(Err(e)) => Err(e),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
+    use crate::FindingKind;
 
     const RFC_EXAMPLE: &str = r#"{
      "organization-name": "Company-X",
