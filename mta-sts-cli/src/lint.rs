@@ -2,8 +2,7 @@
 //! `rpt-record`. The cores parse and decide; this module reads input and prints.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -13,34 +12,15 @@ use serde::Serialize;
 use tls_rpt_core::{ReportUri, TlsRptRecord};
 
 use crate::cli::Input;
+use crate::input::{input_name, read_bounded};
 use crate::output::{Exit, Mark, Output};
-use crate::report::printable;
+use crate::text::{plural, printable};
 
 /// One day, in seconds: below it a cached policy barely outlives a refresh.
 const DAY_SECS: u32 = 24 * 60 * 60;
 
 /// One week, in seconds: RFC 8461 §3.2 expects `max_age` "in the range of weeks or greater".
 const WEEK_SECS: u32 = 7 * DAY_SECS;
-
-/// Reads `input` whole, but never more than `limit + 1` bytes, so that input over the
-/// limit is seen as too large without reading (or allocating) the rest of it.
-pub(crate) fn read_bounded(input: &Input, limit: usize) -> io::Result<Vec<u8>> {
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    let mut data = Vec::new();
-    match input {
-        Input::Stdin => io::stdin().lock().take(cap).read_to_end(&mut data)?,
-        Input::File(path) => File::open(path)?.take(cap).read_to_end(&mut data)?,
-    };
-    Ok(data)
-}
-
-/// How an input is named in output: its path, or `-` for standard input.
-pub(crate) fn input_name(input: &Input) -> String {
-    match input {
-        Input::Stdin => "-".to_owned(),
-        Input::File(path) => path.display().to_string(),
-    }
-}
 
 /// A duration in words, every non-zero unit from days down: `365 days 6 hours`.
 pub(crate) fn human_duration(secs: u64) -> String {
@@ -361,15 +341,6 @@ pub(crate) fn policy(input: &Input, out: &mut Output) -> Exit {
         ),
     );
     Exit::Valid
-}
-
-/// `3 mx patterns`, `1 warning`.
-pub(crate) fn plural(count: usize, what: &str) -> String {
-    if count == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{count} {what}s")
-    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -872,12 +843,5 @@ mod tests {
             text[0].starts_with("rua URI \"http://r.example/\" dropped: unsupported scheme"),
             "{text:?}"
         );
-    }
-
-    #[test]
-    fn plural_counts() {
-        assert_eq!(plural(0, "warning"), "0 warnings");
-        assert_eq!(plural(1, "warning"), "1 warning");
-        assert_eq!(plural(2, "mx pattern"), "2 mx patterns");
     }
 }

@@ -6,10 +6,12 @@
 
 mod check;
 mod cli;
+mod input;
 mod lint;
 mod net;
 mod output;
 mod report;
+mod text;
 
 use std::process::ExitCode;
 
