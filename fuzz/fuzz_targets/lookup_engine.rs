@@ -511,7 +511,7 @@ fn run_lookup(world: &mut World, kind: Kind, input: Lookup) -> Option<usize> {
     });
     let mut fetched_ok = None;
     match lookup.poll_step() {
-        Step::FetchPolicy { url, host } => {
+        Step::FetchPolicy { url, host, .. } => {
             assert!(
                 fetch_id.is_some(),
                 "unexpected fetch: {kind:?} {id:?} cached {cached:?} backoff {backoff:?}"

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use mta_sts_core::dns::{DnsAnswer, QueryType};
-use mta_sts_core::limits::MAX_POLICY_BODY_LEN;
 use mta_sts_core::verify::rustls::RootCertStore;
 use mta_sts_core::verify::{Enforcement, policy_host_client_config, policy_host_name};
 use mta_sts_core::{
@@ -234,9 +233,13 @@ impl Checker {
                     let answer = self.query_sts_record(run, &name);
                     lookup.handle_txt(SystemTime::now(), answer);
                 }
-                Step::FetchPolicy { url, host } => {
+                Step::FetchPolicy {
+                    url,
+                    host,
+                    max_body_len,
+                } => {
                     out.progress(&format!("fetching {url}"));
-                    let got = self.fetch(&url, &host);
+                    let got = self.fetch(&url, &host, max_body_len);
                     let result = match &got {
                         Ok(r) => FetchResult::Response {
                             status: r.status,
@@ -315,7 +318,12 @@ impl Checker {
     }
 
     /// One HTTPS GET of the policy URL, under the rules of RFC 8461 §3.3.
-    fn fetch(&self, url: &str, host: &str) -> Result<https::Response, GetError> {
+    fn fetch(
+        &self,
+        url: &str,
+        host: &str,
+        max_body_len: usize,
+    ) -> Result<https::Response, GetError> {
         let config =
             policy_host_client_config(Arc::clone(&self.roots)).map_err(|e| tls_setup_error(&e))?;
         let server_name = policy_host_name(self.domain.as_str()).map_err(|e| GetError::Tls {
@@ -332,7 +340,7 @@ impl Checker {
             path,
             Arc::new(config),
             server_name,
-            MAX_POLICY_BODY_LEN.saturating_add(1),
+            max_body_len.saturating_add(1),
         )
     }
 

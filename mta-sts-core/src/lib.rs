@@ -96,7 +96,7 @@
 //!                 let answer = DnsQuery::txt(&name, rand_id()).ok().and_then(|q| resolve(&socket, &q));
 //!                 lookup.handle_txt(SystemTime::now(), answer.map_or(TxtAnswer::TemporaryFailure, TxtAnswer::from));
 //!             }
-//!             Step::FetchPolicy { url, host } => {
+//!             Step::FetchPolicy { url, host, .. } => {
 //!                 let response = https_get(&url, &host, FetchOptions::default().max_body_len + 1);
 //!                 let result = match &response {
 //!                     Ok(r) => FetchResult::Response {

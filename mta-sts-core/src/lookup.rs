@@ -66,14 +66,17 @@ pub enum Step {
         name: String,
     },
     /// GET `url` over HTTPS with SNI and certificate validation for `host`, no
-    /// redirects, no HTTP cache, a timeout, and a body cap of
-    /// [`FetchOptions::max_body_len`] + 1 bytes; then call
+    /// redirects, no HTTP cache, a timeout, and a body cap of `max_body_len` + 1 bytes
+    /// (so that a larger body is seen as too large without reading it); then call
     /// [`PolicyLookup::handle_fetch`] ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3)).
     FetchPolicy {
         /// `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
         url: String,
         /// `mta-sts.<domain>`.
         host: String,
+        /// The largest body accepted, in bytes: [`FetchOptions::max_body_len`] of this
+        /// lookup.
+        max_body_len: usize,
     },
     /// The lookup is finished.
     Done(Outcome),
@@ -543,6 +546,7 @@ impl PolicyLookup {
             State::Fetch { .. } => Step::FetchPolicy {
                 url: policy_url(&self.domain),
                 host: policy_host(&self.domain),
+                max_body_len: self.options.max_body_len,
             },
             State::Done(outcome) => Step::Done(Outcome::clone(outcome)),
         }
@@ -805,11 +809,29 @@ mod tests {
             fetch,
             Step::FetchPolicy {
                 url: "https://mta-sts.example.com/.well-known/mta-sts.txt".into(),
-                host: "mta-sts.example.com".into()
+                host: "mta-sts.example.com".into(),
+                max_body_len: limits::MAX_POLICY_BODY_LEN,
             }
         );
         lookup.handle_txt(at(0), record("2"));
         assert_eq!(lookup.poll_step(), fetch);
+    }
+
+    #[test]
+    fn rfc8461_s3_3_the_fetch_step_carries_the_body_cap_of_the_options() {
+        let options = FetchOptions {
+            max_body_len: 1000,
+            ..FetchOptions::default()
+        };
+        let mut lookup = PolicyLookup::new(domain(), None, at(0)).with_fetch_options(options);
+        lookup.handle_txt(at(0), record("1"));
+        assert!(matches!(
+            lookup.poll_step(),
+            Step::FetchPolicy {
+                max_body_len: 1000,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -694,6 +694,7 @@ fn fetch_step_names_policy_host_for_sni() {
         Step::FetchPolicy {
             url: "https://mta-sts.example.com/.well-known/mta-sts.txt".into(),
             host: "mta-sts.example.com".into(),
+            max_body_len: mta_sts_core::limits::MAX_POLICY_BODY_LEN,
         }
     );
 }

@@ -17,9 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use lru::LruCache;
 use mta_sts_core::limits::FETCH_RETRY_BACKOFF_SECS;
-use mta_sts_core::{
-    CachedPolicy, Failure, FetchOptions, Outcome, PolicyDomain, PolicyLookup, Reason, Step,
-};
+use mta_sts_core::{CachedPolicy, Failure, Outcome, PolicyDomain, PolicyLookup, Reason, Step};
 use rand::Rng;
 use std::num::NonZeroUsize;
 use tokio::sync::{Semaphore, watch};
@@ -308,15 +306,16 @@ impl Service {
 
     /// Runs `lookup` to its outcome with the daemon's DNS and HTTPS drivers.
     async fn drive(&self, mut lookup: PolicyLookup) -> Outcome {
-        let max_body = FetchOptions::default().max_body_len;
         loop {
             match lookup.poll_step() {
                 Step::QueryTxt { name } => {
                     let answer = self.dns.txt(&name).await;
                     lookup.handle_txt(SystemTime::now(), answer);
                 }
-                Step::FetchPolicy { url, .. } => {
-                    let fetched = self.fetcher.get(&url, max_body).await;
+                Step::FetchPolicy {
+                    url, max_body_len, ..
+                } => {
+                    let fetched = self.fetcher.get(&url, max_body_len).await;
                     let label = match &fetched {
                         Fetched::Response { status: 200, .. } => "response",
                         Fetched::Response { .. } => "http-status",

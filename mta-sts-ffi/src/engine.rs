@@ -126,18 +126,13 @@ pub struct mta_sts_lookup {
     lookup: PolicyLookup,
     /// The current step, so that the views of `mta_sts_lookup_poll()` point into it.
     step: Step,
-    options: FetchOptions,
 }
 
 impl mta_sts_lookup {
     fn new(lookup: PolicyLookup) -> Self {
         let mut lookup = lookup;
         let step = lookup.poll_step();
-        Self {
-            lookup,
-            step,
-            options: FetchOptions::default(),
-        }
+        Self { lookup, step }
     }
 
     /// Feeds a TXT answer if the lookup waits for one.
@@ -331,7 +326,6 @@ pub unsafe extern "C" fn mta_sts_lookup_set_fetch_options(
             max_body_len: max_body_len.min(MAX_POLICY_BODY_LEN),
         };
         lookup.configure(|inner| inner.with_fetch_options(options))?;
-        lookup.options = options;
         Ok(())
     })
 }
@@ -367,11 +361,15 @@ pub unsafe extern "C" fn mta_sts_lookup_poll(
                 step.kind = mta_sts_step_kind::QueryTxt;
                 step.name = mta_sts_str::borrow(name);
             }
-            Step::FetchPolicy { url, host } => {
+            Step::FetchPolicy {
+                url,
+                host,
+                max_body_len,
+            } => {
                 step.kind = mta_sts_step_kind::FetchPolicy;
                 step.url = mta_sts_str::borrow(url);
                 step.host = mta_sts_str::borrow(host);
-                step.max_body_len = lookup.options.max_body_len;
+                step.max_body_len = *max_body_len;
             }
             Step::Done(_) => {}
         }

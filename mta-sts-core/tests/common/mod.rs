@@ -123,7 +123,7 @@ impl World {
                     self.io.push(Io::Txt(name));
                     lookup.handle_txt(self.time(), self.dns.clone());
                 }
-                Step::FetchPolicy { url, host } => {
+                Step::FetchPolicy { url, host, .. } => {
                     assert_eq!(host, format!("mta-sts.{}", self.domain));
                     self.io.push(Io::Fetch(url));
                     let http = self.http.clone();
