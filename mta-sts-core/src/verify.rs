@@ -85,10 +85,10 @@
 //! # Example: the DER function
 //!
 //! ```
-//! use mta_sts_core::verify::pki_types::{CertificateDer, UnixTime};
+//! use mta_sts_core::verify::pki_types::CertificateDer;
 //! use mta_sts_core::verify::{Peer, verify_certificate, webpki};
 //! use mta_sts_core::ResultType;
-//! use std::time::Duration;
+//! use std::time::{Duration, UNIX_EPOCH};
 //!
 //! # use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 //! # let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
@@ -101,7 +101,7 @@
 //! #     (leaf.der().clone(), ca.der().clone());
 //! // The trust anchors: a private CA here; `webpki_roots()` with the feature of that name.
 //! let anchor = webpki::anchor_from_trusted_cert(&ca_der)?;
-//! let now = UnixTime::since_unix_epoch(Duration::from_secs(1_790_000_000));
+//! let now = UNIX_EPOCH + Duration::from_secs(1_790_000_000);
 //!
 //! // The MX host from the MX record (a trailing dot is fine).
 //! verify_certificate(&leaf_der, &[], "mx1.mail.example.com.", &[anchor.clone()], now)?;
@@ -158,6 +158,8 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore,
     SignatureScheme,
 };
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 use crate::delivery::TlsOutcome;
@@ -252,9 +254,11 @@ pub fn verify_certificate(
     intermediates: &[CertificateDer<'_>],
     host: &str,
     roots: &[TrustAnchor<'_>],
-    now: UnixTime,
+    now: SystemTime,
 ) -> Result<(), VerifyError> {
     let name = dns_server_name(host)?;
+    // Times before the epoch count as the epoch: every certificate is then not yet valid.
+    let now = UnixTime::since_unix_epoch(now.duration_since(UNIX_EPOCH).unwrap_or_default());
     verify_for_name(
         end_entity,
         intermediates,
@@ -849,7 +853,7 @@ mod tests {
             .signed_by(&KeyPair::generate().unwrap(), &ca)
             .unwrap();
         let anchor = webpki::anchor_from_trusted_cert(ca.der()).unwrap();
-        let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_790_000_000));
+        let now = UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000);
         match verify_certificate(leaf.der(), &[], "mx.example.com", &[anchor], now) {
             Err(VerifyError::Certificate(e)) => e,
             other => panic!("expected an EKU error, got {other:?}"),

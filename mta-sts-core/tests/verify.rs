@@ -8,12 +8,10 @@
 //! policy and the delivery decision; properties.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mta_sts_core::limits::MAX_CHAIN_INTERMEDIATES;
-use mta_sts_core::verify::pki_types::{
-    CertificateDer, PrivateKeyDer, ServerName, TrustAnchor, UnixTime,
-};
+use mta_sts_core::verify::pki_types::{CertificateDer, PrivateKeyDer, ServerName, TrustAnchor};
 use mta_sts_core::verify::rustls::{
     self, CertificateError, ClientConnection, RootCertStore, ServerConfig, ServerConnection,
     SupportedProtocolVersion,
@@ -32,8 +30,8 @@ use rcgen::{
 // A small PKI: root -> intermediate -> leaf, all generated per test.
 
 /// 2026-09-21T14:13:20Z: inside the default rcgen validity (1975 to 4096).
-fn now() -> UnixTime {
-    UnixTime::since_unix_epoch(Duration::from_secs(1_790_000_000))
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_790_000_000)
 }
 
 type Ca = CertifiedIssuer<'static, KeyPair>;

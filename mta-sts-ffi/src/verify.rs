@@ -1,13 +1,11 @@
 //! MX host certificate validation from DER, with the TLS-RPT classification of a
 //! refused certificate (RFC 8461 §4.2; RFC 8460 §4.3).
 
-use std::time::Duration;
-
-use mta_sts_core::verify::pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use mta_sts_core::verify::pki_types::{CertificateDer, TrustAnchor};
 use mta_sts_core::verify::{Peer, verify_certificate, webpki};
 
 use crate::boundary::{status_boundary, value_boundary};
-use crate::convert::text;
+use crate::convert::{clock, text};
 use crate::failure::mta_sts_failure;
 use crate::ffi::{free_handle, into_handle, try_out, try_ref, try_slice};
 use crate::status::mta_sts_status;
@@ -116,7 +114,7 @@ pub unsafe extern "C" fn mta_sts_verify_mx_certificate(
         let host = text(host, host_len)?;
         let anchors = try_ref(anchors)?;
         let out = try_out(out_failure)?;
-        let now = UnixTime::since_unix_epoch(Duration::from_secs(now));
+        let now = clock(now);
         let failure = verify_certificate(&end_entity, &intermediates, host, &anchors.anchors, now)
             .err()
             .map(|e| into_handle(mta_sts_failure::new(e.failure(Peer::MxHost))));
