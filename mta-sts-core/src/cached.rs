@@ -232,7 +232,7 @@ impl CachedPolicy {
             .saturating_add(half.min(limits::REFRESH_INTERVAL_SECS))
     }
 
-    /// Whether a proactive refresh ([`PolicyLookup::refresh`]) is due at `now`:
+    /// Whether a proactive refresh ([`PolicyLookup::refresh`](crate::PolicyLookup::refresh)) is due at `now`:
     /// `now >= refresh_at` (docs/CONFORMANCE.md#discovery step 8). Refresh is due for an expired
     /// entry too.
     pub fn refresh_due(&self, now: SystemTime) -> bool {
