@@ -245,27 +245,8 @@ impl PolicyCache {
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
     use super::*;
-
-    const TEXT: &str = "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
-
-    fn at(secs: u64) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(secs)
-    }
-
-    fn entry(domain: &str, id: &str, fetched_at: u64, max_age: u32) -> CachedPolicy {
-        let text =
-            format!("version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: {max_age}\n");
-        CachedPolicy::from_parts(
-            PolicyDomain::new(domain).unwrap(),
-            id,
-            &text,
-            at(fetched_at),
-        )
-        .unwrap()
-    }
+    use crate::cached::tests::{TEXT, at, entry};
 
     #[test]
     fn cache_evicts_the_entry_expiring_soonest() {

@@ -353,16 +353,17 @@ impl fmt::Display for CachedPolicy {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const TEXT: &str = "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
+    pub(crate) const TEXT: &str =
+        "version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n";
 
-    fn at(secs: u64) -> SystemTime {
+    pub(crate) fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
     }
 
-    fn entry(domain: &str, id: &str, fetched_at: u64, max_age: u32) -> CachedPolicy {
+    pub(crate) fn entry(domain: &str, id: &str, fetched_at: u64, max_age: u32) -> CachedPolicy {
         let text =
             format!("version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: {max_age}\n");
         CachedPolicy::from_parts(

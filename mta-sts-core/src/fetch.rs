@@ -260,6 +260,55 @@ pub enum FetchResult<'a> {
     Transport(TransportError),
 }
 
+/// A [`FetchResult`] that owns its parts, for a driver that keeps the answer of its
+/// HTTPS client (or a test that scripts one) and lends it to the engine.
+///
+/// ```
+/// use mta_sts_core::{FetchResult, OwnedFetchResult};
+///
+/// let got = OwnedFetchResult::Response {
+///     status: 200,
+///     content_type: Some("text/plain".into()),
+///     body: b"version: STSv1\n".to_vec(),
+/// };
+/// assert!(matches!(got.as_result(), FetchResult::Response { status: 200, .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnedFetchResult {
+    /// See [`FetchResult::Response`].
+    Response {
+        /// The HTTP status code.
+        status: u16,
+        /// The `Content-Type` header value, if the response had one.
+        content_type: Option<String>,
+        /// The body, at most `max_body_len + 1` bytes of it.
+        body: Vec<u8>,
+    },
+    /// See [`FetchResult::TlsFailed`].
+    TlsFailed(Failure),
+    /// See [`FetchResult::Transport`].
+    Transport(TransportError),
+}
+
+impl OwnedFetchResult {
+    /// The engine's view of it, for [`PolicyLookup::handle_fetch`](crate::PolicyLookup::handle_fetch).
+    pub fn as_result(&self) -> FetchResult<'_> {
+        match self {
+            Self::Response {
+                status,
+                content_type,
+                body,
+            } => FetchResult::Response {
+                status: *status,
+                content_type: content_type.as_deref(),
+                body,
+            },
+            Self::TlsFailed(failure) => FetchResult::TlsFailed(failure.clone()),
+            Self::Transport(e) => FetchResult::Transport(*e),
+        }
+    }
+}
+
 /// A fetch that failed before an HTTP response arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

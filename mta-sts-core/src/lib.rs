@@ -200,8 +200,8 @@ pub use delivery::{
     TlsOutcome, Verdict,
 };
 pub use fetch::{
-    DomainError, FetchError, FetchOptions, FetchResult, FetchWarning, FetchedPolicy, PolicyDomain,
-    TransportError, policy_host, policy_url, validate_fetch,
+    DomainError, FetchError, FetchOptions, FetchResult, FetchWarning, FetchedPolicy,
+    OwnedFetchResult, PolicyDomain, TransportError, policy_host, policy_url, validate_fetch,
 };
 pub use lookup::{
     BackoffAction, BounceCheck, CacheAction, DiscoveryError, FetchBackoff, Outcome, PolicyLookup,

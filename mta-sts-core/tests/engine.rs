@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ENFORCE, Http, Io, T0, World, at, policy, txt};
+use common::{ENFORCE, Http, Io, T0, World, at, http_ok, policy, txt};
 use mta_sts_core::limits::FETCH_RETRY_BACKOFF_SECS;
 use mta_sts_core::{
     BackoffAction, BounceCheck, CacheAction, DeliveryPlan, DiscoveryError, EnforcementLevel,
@@ -463,7 +463,7 @@ fn edge_case_49_oversized_body_is_fetch_error() {
 #[test]
 fn edge_case_50_policy_host_certificate_failure_is_webpki_invalid() {
     let cause = Failure::with_reason(ResultType::StsWebpkiInvalid, "cert-not-valid-for-name");
-    let (_, outcome) = first_contact_with(Http::Tls(cause.clone()));
+    let (_, outcome) = first_contact_with(Http::TlsFailed(cause.clone()));
     assert_eq!(outcome.policy(), None);
     assert_eq!(outcome.report(), Some(&cause));
 }
@@ -480,7 +480,7 @@ fn edge_case_51_fetch_fails_without_cache_no_policy_report_and_wait_five_minutes
     assert_eq!(w.fetch_count(), 1);
 
     // Within five minutes: no new fetch for the same id, same failure reported.
-    w.http = Http::ok(ENFORCE);
+    w.http = http_ok(ENFORCE);
     w.advance(FETCH_RETRY_BACKOFF_SECS - 1);
     let waiting = w.deliver();
     assert_eq!(waiting.policy(), None);
@@ -503,7 +503,7 @@ fn edge_case_51_fetch_fails_without_cache_no_policy_report_and_wait_five_minutes
 #[test]
 fn d15_backoff_ends_after_five_minutes() {
     let (mut w, _) = first_contact_with(Http::Transport(TransportError::Timeout));
-    w.http = Http::ok(ENFORCE);
+    w.http = http_ok(ENFORCE);
     w.advance(FETCH_RETRY_BACKOFF_SECS);
     let outcome = w.deliver();
     assert_eq!(outcome.reason(), &Reason::Fetched);
@@ -545,7 +545,7 @@ fn edge_case_70_changed_id_failed_fetch_keeps_cache() {
     assert_eq!(w.cached().map(|e| e.id()), Some("1"));
 
     // Retried no sooner than five minutes later; then it works.
-    w.http = Http::ok(&policy("testing", 600));
+    w.http = http_ok(&policy("testing", 600));
     w.advance(FETCH_RETRY_BACKOFF_SECS - 1);
     assert_eq!(w.deliver().entry().map(|e| e.id()), Some("1"));
     assert_eq!(w.fetch_count(), 2);
@@ -797,7 +797,7 @@ mod prop {
                     Event::Txt(None) => { w.dns = TxtAnswer::NxDomain; continue }
                     Event::DnsFail => { w.dns = TxtAnswer::TemporaryFailure; continue }
                     Event::Serve(m, age) => {
-                        w.http = Http::ok(&policy(["enforce", "testing", "none"][usize::from(m)], age));
+                        w.http = http_ok(&policy(["enforce", "testing", "none"][usize::from(m)], age));
                         continue
                     }
                     Event::BreakHttp => { w.http = Http::Transport(TransportError::Http); continue }

@@ -9,47 +9,13 @@ use std::time::Duration;
 
 use mta_sts_core::verify::rustls::RootCertStore;
 use mta_sts_core::verify::{self, Peer};
-use mta_sts_core::{Failure, FetchResult, TransportError};
+use mta_sts_core::{OwnedFetchResult, TransportError};
 
 use crate::config::Config;
 use crate::dns::{Dns, PolicyHostResolver};
 
-/// What a fetch got: the parts [`FetchResult`] borrows.
-#[derive(Debug)]
-pub enum Fetched {
-    /// A response, with at most `max_body + 1` body bytes.
-    Response {
-        /// HTTP status.
-        status: u16,
-        /// `Content-Type`, if any.
-        content_type: Option<String>,
-        /// The body, cut after `max_body + 1` bytes.
-        body: Vec<u8>,
-    },
-    /// The TLS handshake failed, classified.
-    Tls(Failure),
-    /// Anything else.
-    Transport(TransportError),
-}
-
-impl Fetched {
-    /// The engine's view of it.
-    pub fn as_result(&self) -> FetchResult<'_> {
-        match self {
-            Self::Response {
-                status,
-                content_type,
-                body,
-            } => FetchResult::Response {
-                status: *status,
-                content_type: content_type.as_deref(),
-                body,
-            },
-            Self::Tls(failure) => FetchResult::TlsFailed(failure.clone()),
-            Self::Transport(e) => FetchResult::Transport(*e),
-        }
-    }
-}
+/// What a fetch got: the parts [`mta_sts_core::FetchResult`] borrows.
+pub type Fetched = OwnedFetchResult;
 
 /// Why the HTTPS client could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -155,7 +121,7 @@ impl Fetcher {
 /// a transport error.
 fn classify(error: &reqwest::Error) -> Fetched {
     if let Some(tls) = find_rustls_error(error) {
-        return Fetched::Tls(verify::classify_tls_error(tls, Peer::PolicyHost));
+        return Fetched::TlsFailed(verify::classify_tls_error(tls, Peer::PolicyHost));
     }
     if error.is_timeout() {
         return Fetched::Transport(TransportError::Timeout);

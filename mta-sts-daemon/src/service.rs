@@ -319,7 +319,7 @@ impl Service {
                     let label = match &fetched {
                         Fetched::Response { status: 200, .. } => "response",
                         Fetched::Response { .. } => "http-status",
-                        Fetched::Tls(_) => "tls",
+                        Fetched::TlsFailed(_) => "tls",
                         Fetched::Transport(_) => "transport",
                     };
                     self.metrics

@@ -41,34 +41,33 @@ pub enum mta_sts_result_type {
 
 impl mta_sts_result_type {
     /// Every value, in registry (and numeric) order.
-    ///
-    /// cbindgen:ignore
-    pub const ALL: [Self; 11] = [
-        Self::StarttlsNotSupported,
-        Self::CertificateHostMismatch,
-        Self::CertificateExpired,
-        Self::TlsaInvalid,
-        Self::DnssecInvalid,
-        Self::DaneRequired,
-        Self::CertificateNotTrusted,
-        Self::StsPolicyInvalid,
-        Self::StsWebpkiInvalid,
-        Self::ValidationFailure,
-        Self::StsPolicyFetchError,
-    ];
+    pub fn all() -> impl Iterator<Item = Self> {
+        ResultType::REGISTRY.iter().filter_map(Self::from_core)
+    }
 
     /// The C value of a result type; `None` for one this version cannot name. The C
-    /// values number the registry in order from 1 (a test holds [`Self::ALL`] to it).
+    /// values number the registry in order from 1 (a test holds the two together).
     pub fn from_core(result_type: &ResultType) -> Option<Self> {
-        result_type
-            .registry_index()
-            .and_then(|i| Self::ALL.get(i).copied())
+        Some(match result_type {
+            ResultType::StarttlsNotSupported => Self::StarttlsNotSupported,
+            ResultType::CertificateHostMismatch => Self::CertificateHostMismatch,
+            ResultType::CertificateExpired => Self::CertificateExpired,
+            ResultType::TlsaInvalid => Self::TlsaInvalid,
+            ResultType::DnssecInvalid => Self::DnssecInvalid,
+            ResultType::DaneRequired => Self::DaneRequired,
+            ResultType::CertificateNotTrusted => Self::CertificateNotTrusted,
+            ResultType::StsPolicyInvalid => Self::StsPolicyInvalid,
+            ResultType::StsWebpkiInvalid => Self::StsWebpkiInvalid,
+            ResultType::ValidationFailure => Self::ValidationFailure,
+            ResultType::StsPolicyFetchError => Self::StsPolicyFetchError,
+            _ => return None,
+        })
     }
 
     /// The result type a C integer names; `None` for any other number.
     pub fn from_u32(value: u32) -> Option<Self> {
         let index = usize::try_from(value.checked_sub(1)?).ok()?;
-        Self::ALL.get(index).copied()
+        ResultType::REGISTRY.get(index).and_then(Self::from_core)
     }
 
     /// The result type this value stands for.
@@ -216,10 +215,11 @@ mod tests {
             mta_sts_result_type::from_core(&ResultType::Other("x".into())),
             None
         );
-        for (i, c) in mta_sts_result_type::ALL.into_iter().enumerate() {
+        for (i, c) in mta_sts_result_type::all().enumerate() {
             assert_eq!(c as usize, i + 1, "the C values number the registry from 1");
         }
-        assert_eq!(seen.len(), mta_sts_result_type::ALL.len());
+        assert_eq!(seen.len(), mta_sts_result_type::all().count());
+        assert_eq!(seen.len(), ResultType::REGISTRY.len());
         assert!(mta_sts_result_type_str(0).is_null());
         assert!(mta_sts_result_type_str(12).is_null());
     }

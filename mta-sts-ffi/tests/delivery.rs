@@ -457,7 +457,7 @@ fn bad_arguments_are_statuses_and_leave_outputs_alone() {
 
 #[test]
 fn every_result_type_can_be_made_into_a_failure() {
-    for t in mta_sts_result_type::ALL {
+    for t in mta_sts_result_type::all() {
         let f = failure(t, "some-code");
         assert_eq!(
             failure_text(f),

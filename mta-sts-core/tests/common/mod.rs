@@ -7,8 +7,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mta_sts_core::{
-    CachedPolicy, Failure, FetchResult, Outcome, PolicyCache, PolicyDomain, PolicyLookup, Step,
-    TransportError, TxtAnswer,
+    CachedPolicy, Outcome, OwnedFetchResult, PolicyCache, PolicyDomain, PolicyLookup, Step,
+    TxtAnswer,
 };
 
 /// The clock starts here (2023-11-14T22:13:20Z), far from the epoch on purpose.
@@ -18,44 +18,14 @@ pub const T0: u64 = 1_700_000_000;
 pub const ENFORCE: &str = "version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 604800\n";
 
 /// How the scripted policy host answers.
-#[derive(Debug, Clone)]
-pub enum Http {
-    /// A response.
-    Response {
-        status: u16,
-        content_type: Option<String>,
-        body: Vec<u8>,
-    },
-    /// A TLS failure classified for the policy host.
-    Tls(Failure),
-    /// A transport failure.
-    Transport(TransportError),
-}
+pub type Http = OwnedFetchResult;
 
-impl Http {
-    /// A 200 `text/plain` response with `body`.
-    pub fn ok(body: &str) -> Self {
-        Self::Response {
-            status: 200,
-            content_type: Some("text/plain".into()),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    fn result(&self) -> FetchResult<'_> {
-        match self {
-            Self::Response {
-                status,
-                content_type,
-                body,
-            } => FetchResult::Response {
-                status: *status,
-                content_type: content_type.as_deref(),
-                body,
-            },
-            Self::Tls(failure) => FetchResult::TlsFailed(failure.clone()),
-            Self::Transport(e) => FetchResult::Transport(*e),
-        }
+/// A 200 `text/plain` response with `body`.
+pub fn http_ok(body: &str) -> Http {
+    Http::Response {
+        status: 200,
+        content_type: Some("text/plain".into()),
+        body: body.as_bytes().to_vec(),
     }
 }
 
@@ -84,7 +54,7 @@ impl World {
             domain: PolicyDomain::new(domain).unwrap(),
             now: T0,
             dns: txt("1"),
-            http: Http::ok(ENFORCE),
+            http: http_ok(ENFORCE),
             cache: PolicyCache::new(),
             io: Vec::new(),
         }
@@ -101,7 +71,7 @@ impl World {
     /// Publishes TXT id `id` and the policy `body` under it.
     pub fn publish(&mut self, id: &str, body: &str) {
         self.dns = txt(id);
-        self.http = Http::ok(body);
+        self.http = http_ok(body);
     }
 
     pub fn fetch_count(&self) -> usize {
@@ -127,7 +97,7 @@ impl World {
                     assert_eq!(host, format!("mta-sts.{}", self.domain));
                     self.io.push(Io::Fetch(url));
                     let http = self.http.clone();
-                    lookup.handle_fetch(self.time(), http.result());
+                    lookup.handle_fetch(self.time(), http.as_result());
                 }
                 Step::Done(outcome) => return outcome,
             }
