@@ -160,6 +160,7 @@ struct TlsRptFile {
     socket_owner: Option<String>,
     socket_group: Option<String>,
     socket_mode: Option<String>,
+    receive_buffer: Option<usize>,
     commit_window: Option<f64>,
     max_aggregates: Option<usize>,
     max_failure_rows: Option<usize>,
@@ -188,6 +189,9 @@ pub struct TlsRptConfig {
     pub socket_group: Option<String>,
     /// Mode of the socket.
     pub socket_mode: u32,
+    /// `SO_RCVBUF` asked for on the socket, in bytes (the kernel doubles it and caps
+    /// it at `net.core.rmem_max`): room for a burst while the loop is busy.
+    pub receive_buffer: usize,
     /// At most this much counting is lost to a crash: the day state is committed to
     /// the store this often.
     pub commit_window: Duration,
@@ -232,6 +236,9 @@ pub struct Reporting {
     /// Where a copy of every report is written (`<file name>.json`).
     pub archive_dir: Option<PathBuf>,
 }
+
+/// `tlsrpt.receive-buffer` when unset: 4 MiB.
+pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
 
 fn octal_mode(name: &str, text: &str) -> Result<u32, ConfigError> {
     u32::from_str_radix(text, 8)
@@ -309,6 +316,12 @@ impl TlsRptConfig {
             socket_mode: octal_mode(
                 "tlsrpt.socket-mode",
                 file.socket_mode.as_deref().unwrap_or("0660"),
+            )?,
+            receive_buffer: count(
+                "tlsrpt.receive-buffer",
+                file.receive_buffer,
+                DEFAULT_RECEIVE_BUFFER,
+                1 << 30,
             )?,
             commit_window,
             max_aggregates: count(
@@ -731,6 +744,7 @@ mod tests {
             "[tlsrpt]\nsocket-mode = \"8\"",
             "[tlsrpt]\ncommit-window = 301",
             "[tlsrpt]\nmax-aggregates = 0",
+            "[tlsrpt]\nreceive-buffer = 0",
             "[tlsrpt]\nsockets = \"/x\"",
             "[tlsrpt]\nsocket = \"/x\"",
             "[tlsrpt]\norganization-name = \"x\"",
