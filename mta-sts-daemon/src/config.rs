@@ -170,6 +170,7 @@ struct TlsRptFile {
     report_delay: Option<f64>,
     delivery_interval: Option<f64>,
     retry_delay: Option<f64>,
+    delivery_spread: Option<f64>,
     delivery_timeout: Option<f64>,
     sendmail: Option<Vec<String>>,
     archive_dir: Option<PathBuf>,
@@ -229,6 +230,10 @@ pub struct Reporting {
     /// First retry delay after a failed delivery (doubled after each further one,
     /// for at most 24 hours, RFC 8460 §5.5).
     pub retry_delay: Duration,
+    /// First attempts of a report's deliveries are spread over this long after it is
+    /// built (RFC 8460 §5.1 asks reporters to avoid sending all at once): each
+    /// (report id, URI) waits its own [`crate::reports::spread_offset`].
+    pub delivery_spread: Duration,
     /// Deadline of one delivery (sendmail run or HTTPS POST).
     pub delivery_timeout: Duration,
     /// The command `mailto:` reports are piped to, as argv.
@@ -281,6 +286,11 @@ impl TlsRptConfig {
                         60.0,
                     )?,
                     retry_delay: secs("tlsrpt.retry-delay", file.retry_delay, 300.0)?,
+                    // 0 turns the spread off (first attempts at once).
+                    delivery_spread: match file.delivery_spread {
+                        Some(0.0) => Duration::ZERO,
+                        v => secs("tlsrpt.delivery-spread", v, 3600.0)?,
+                    },
                     delivery_timeout: secs("tlsrpt.delivery-timeout", file.delivery_timeout, 60.0)?,
                     sendmail,
                     archive_dir: file.archive_dir,
@@ -745,6 +755,7 @@ mod tests {
             "[tlsrpt]\ncommit-window = 301",
             "[tlsrpt]\nmax-aggregates = 0",
             "[tlsrpt]\nreceive-buffer = 0",
+            "[tlsrpt]\norganization-name = \"x\"\ncontact-info = \"a@b\"\ndelivery-spread = -1.0",
             "[tlsrpt]\nsockets = \"/x\"",
             "[tlsrpt]\nsocket = \"/x\"",
             "[tlsrpt]\norganization-name = \"x\"",

@@ -682,8 +682,11 @@ impl Collector {
                         Op::Close { closed, built } => {
                             let keys: Vec<DayKey> = closed.iter().map(|(k, _)| k.clone()).collect();
                             let archive_dir = archive_dir.clone();
+                            let spread = reporting
+                                .as_ref()
+                                .map_or(Duration::ZERO, |r| r.delivery_spread);
                             let result = tokio::task::spawn_blocking(move || {
-                                store.close(&keys, &built, SystemTime::now())?;
+                                store.close(&keys, &built, SystemTime::now(), spread)?;
                                 if let Some(dir) = archive_dir {
                                     crate::reports::archive(&dir, &built);
                                 }

@@ -95,6 +95,7 @@ contact-info = "tlsrpt@sender.test"
 sender-address = "noreply@sender.test"
 report-delay = 0.001
 delivery-interval = 0.2
+delivery-spread = 0.0
 retry-delay = 0.5
 delivery-timeout = 10.0
 sendmail = ["{sendmail}", "-i", "-t"]
