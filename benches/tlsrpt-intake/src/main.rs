@@ -128,8 +128,9 @@ fn send(cfg: &Send) {
                     let mut i = t as u64;
                     let mut k = 0u64;
                     while i < cfg.count {
-                        if per_sender > 0.0 && k.is_multiple_of(64) {
-                            // Paced: where this sender should be; sleep when ahead.
+                        if per_sender > 0.0 {
+                            // Paced, one datagram at a time (as SMTP sessions come):
+                            // where this sender should be; sleep when ahead.
                             let due = Duration::from_secs_f64(k as f64 / per_sender);
                             let now = start.elapsed();
                             if due > now {
