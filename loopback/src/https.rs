@@ -86,12 +86,28 @@ impl Reply {
     }
 }
 
+/// A request body is kept up to this many bytes (the rest is read and dropped, and
+/// [`Request::truncated`] says so).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// One request as received.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// The request line and headers, up to and including the empty line.
+    pub head: String,
+    /// The body (by `Content-Length`, or decoded from `Transfer-Encoding: chunked`),
+    /// at most [`MAX_BODY`] bytes.
+    pub body: Vec<u8>,
+    /// The body was longer than [`MAX_BODY`], or ended early.
+    pub truncated: bool,
+}
+
 /// A running server; its thread ends with the test process.
 pub struct HttpsServer {
     /// The listening address.
     pub addr: SocketAddr,
     reply: Arc<Mutex<Reply>>,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: Arc<Mutex<Vec<Request>>>,
 }
 
 impl HttpsServer {
@@ -124,11 +140,81 @@ impl HttpsServer {
 
     /// The request heads received so far.
     pub fn requests(&self) -> Vec<String> {
+        self.received().into_iter().map(|r| r.head).collect()
+    }
+
+    /// The requests received so far, heads and bodies.
+    pub fn received(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
 }
 
-fn serve(stream: TcpStream, config: Arc<ServerConfig>, reply: &Reply, seen: &Mutex<Vec<String>>) {
+/// The value of header `name` in `head` (case-insensitive name), trimmed.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.split("\r\n").skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Reads the body that follows `head`; `rest` is what was read past the head.
+fn read_body(tls: &mut impl Read, head: &str, rest: Vec<u8>) -> (Vec<u8>, bool) {
+    let chunked = header(head, "transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let mut raw = rest;
+    let mut buf = [0u8; 4096];
+    let mut more = |raw: &mut Vec<u8>| match tls.read(&mut buf) {
+        Ok(0) | Err(_) => false,
+        Ok(len) => {
+            raw.extend_from_slice(&buf[..len]);
+            true
+        }
+    };
+    if !chunked {
+        let len: usize = header(head, "content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        // Bounded: past MAX_BODY + 1 bytes nothing more is read.
+        while raw.len() < len.min(MAX_BODY + 1) && more(&mut raw) {}
+        let truncated = raw.len() < len || len > MAX_BODY;
+        raw.truncate(len.min(MAX_BODY));
+        return (raw, truncated);
+    }
+    // Chunked: `size[;ext]\r\n data \r\n` ... `0\r\n\r\n`.
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let line_end = loop {
+            if let Some(i) = raw[at..].windows(2).position(|w| w == b"\r\n") {
+                break at + i;
+            }
+            if raw.len() > MAX_BODY * 2 || !more(&mut raw) {
+                return (body, true);
+            }
+        };
+        let line = String::from_utf8_lossy(&raw[at..line_end]);
+        let size_text = line.split(';').next().unwrap_or("").trim();
+        let Ok(size) = usize::from_str_radix(size_text, 16) else {
+            return (body, true);
+        };
+        if size == 0 {
+            return (body, false);
+        }
+        let start = line_end + 2;
+        while raw.len() < start + size + 2 {
+            if raw.len() > MAX_BODY * 2 || !more(&mut raw) {
+                return (body, true);
+            }
+        }
+        if body.len() + size > MAX_BODY {
+            return (body, true);
+        }
+        body.extend_from_slice(&raw[start..start + size]);
+        at = start + size + 2;
+    }
+}
+
+fn serve(stream: TcpStream, config: Arc<ServerConfig>, reply: &Reply, seen: &Mutex<Vec<Request>>) {
     let conn = ServerConnection::new(config).unwrap();
     let mut tls = StreamOwned::new(conn, stream);
     let mut head = Vec::new();
@@ -139,9 +225,15 @@ fn serve(stream: TcpStream, config: Arc<ServerConfig>, reply: &Reply, seen: &Mut
             Ok(len) => head.extend_from_slice(&buf[..len]),
         }
     }
-    seen.lock()
-        .unwrap()
-        .push(String::from_utf8_lossy(&head).into_owned());
+    let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
+    let rest = head.split_off(end);
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let (body, truncated) = read_body(&mut tls, &head, rest);
+    seen.lock().unwrap().push(Request {
+        head,
+        body,
+        truncated,
+    });
     let _ = tls.write_all(&reply.to_bytes());
     tls.conn.send_close_notify();
     let _ = tls.flush();

@@ -160,6 +160,7 @@ struct TlsRptFile {
     socket_owner: Option<String>,
     socket_group: Option<String>,
     socket_mode: Option<String>,
+    receive_buffer: Option<usize>,
     commit_window: Option<f64>,
     max_aggregates: Option<usize>,
     max_failure_rows: Option<usize>,
@@ -169,6 +170,7 @@ struct TlsRptFile {
     report_delay: Option<f64>,
     delivery_interval: Option<f64>,
     retry_delay: Option<f64>,
+    delivery_spread: Option<f64>,
     delivery_timeout: Option<f64>,
     sendmail: Option<Vec<String>>,
     archive_dir: Option<PathBuf>,
@@ -188,6 +190,9 @@ pub struct TlsRptConfig {
     pub socket_group: Option<String>,
     /// Mode of the socket.
     pub socket_mode: u32,
+    /// `SO_RCVBUF` asked for on the socket, in bytes (the kernel doubles it and caps
+    /// it at `net.core.rmem_max`): room for a burst while the loop is busy.
+    pub receive_buffer: usize,
     /// At most this much counting is lost to a crash: the day state is committed to
     /// the store this often.
     pub commit_window: Duration,
@@ -225,6 +230,10 @@ pub struct Reporting {
     /// First retry delay after a failed delivery (doubled after each further one,
     /// for at most 24 hours, RFC 8460 §5.5).
     pub retry_delay: Duration,
+    /// First attempts of a report's deliveries are spread over this long after it is
+    /// built (RFC 8460 §5.1 asks reporters to avoid sending all at once): each
+    /// (report id, URI) waits its own [`crate::reports::spread_offset`].
+    pub delivery_spread: Duration,
     /// Deadline of one delivery (sendmail run or HTTPS POST).
     pub delivery_timeout: Duration,
     /// The command `mailto:` reports are piped to, as argv.
@@ -232,6 +241,9 @@ pub struct Reporting {
     /// Where a copy of every report is written (`<file name>.json`).
     pub archive_dir: Option<PathBuf>,
 }
+
+/// `tlsrpt.receive-buffer` when unset: 4 MiB.
+pub const DEFAULT_RECEIVE_BUFFER: usize = 4 << 20;
 
 fn octal_mode(name: &str, text: &str) -> Result<u32, ConfigError> {
     u32::from_str_radix(text, 8)
@@ -274,6 +286,11 @@ impl TlsRptConfig {
                         60.0,
                     )?,
                     retry_delay: secs("tlsrpt.retry-delay", file.retry_delay, 300.0)?,
+                    // 0 turns the spread off (first attempts at once).
+                    delivery_spread: match file.delivery_spread {
+                        Some(0.0) => Duration::ZERO,
+                        v => secs("tlsrpt.delivery-spread", v, 3600.0)?,
+                    },
                     delivery_timeout: secs("tlsrpt.delivery-timeout", file.delivery_timeout, 60.0)?,
                     sendmail,
                     archive_dir: file.archive_dir,
@@ -309,6 +326,12 @@ impl TlsRptConfig {
             socket_mode: octal_mode(
                 "tlsrpt.socket-mode",
                 file.socket_mode.as_deref().unwrap_or("0660"),
+            )?,
+            receive_buffer: count(
+                "tlsrpt.receive-buffer",
+                file.receive_buffer,
+                DEFAULT_RECEIVE_BUFFER,
+                1 << 30,
             )?,
             commit_window,
             max_aggregates: count(
@@ -731,6 +754,8 @@ mod tests {
             "[tlsrpt]\nsocket-mode = \"8\"",
             "[tlsrpt]\ncommit-window = 301",
             "[tlsrpt]\nmax-aggregates = 0",
+            "[tlsrpt]\nreceive-buffer = 0",
+            "[tlsrpt]\norganization-name = \"x\"\ncontact-info = \"a@b\"\ndelivery-spread = -1.0",
             "[tlsrpt]\nsockets = \"/x\"",
             "[tlsrpt]\nsocket = \"/x\"",
             "[tlsrpt]\norganization-name = \"x\"",

@@ -127,6 +127,23 @@ pub fn build(key: &DayKey, agg: &Aggregator, reporting: &Reporting, nonce: u64) 
         .collect()
 }
 
+/// How long after a report is built its first delivery to `uri` is tried: a point in
+/// `[0, spread)` (whole seconds) that depends only on the report id and the URI
+/// (FNV-1a), so reports built together do not all leave at once and a test can
+/// predict the time.
+pub fn spread_offset(report_id: &str, uri: &str, spread: Duration) -> Duration {
+    let secs = spread.as_secs();
+    if secs == 0 {
+        return Duration::ZERO;
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in report_id.bytes().chain([0]).chain(uri.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    Duration::from_secs(h % secs)
+}
+
 fn unix(t: SystemTime) -> i64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
@@ -135,12 +152,14 @@ fn unix(t: SystemTime) -> i64 {
 impl TlsRptStore {
     /// Stores the reports of closed aggregates with a pending delivery per URI and
     /// removes the aggregates, in one transaction: a crash before it leaves the
-    /// aggregates to be closed again, after it the reports.
+    /// aggregates to be closed again, after it the reports. Each first attempt is due
+    /// at `now` plus its [`spread_offset`] within `spread`.
     pub fn close(
         &self,
         closed: &[DayKey],
         built: &[Built],
         now: SystemTime,
+        spread: Duration,
     ) -> Result<(), TlsRptStoreError> {
         self.with_conn(|conn| {
             let tx = conn.transaction()?;
@@ -155,7 +174,7 @@ impl TlsRptStore {
                     tx.execute(
                         "INSERT OR IGNORE INTO tlsrpt_deliveries (report_id, uri, state, attempts, next_at)
                          VALUES (?1, ?2, 'pending', 0, ?3)",
-                        params![b.report_id, uri, at],
+                        params![b.report_id, uri, unix(now + spread_offset(&b.report_id, uri, spread))],
                     )?;
                 }
             }
@@ -510,10 +529,59 @@ mod tests {
             report_delay: Duration::from_secs(600),
             delivery_interval: Duration::from_secs(60),
             retry_delay: Duration::from_secs(300),
+            delivery_spread: Duration::ZERO,
             delivery_timeout: Duration::from_secs(5),
             sendmail: vec!["/bin/false".into()],
             archive_dir: None,
         }
+    }
+
+    #[test]
+    fn first_attempts_are_spread_by_report_and_uri() {
+        let spread = Duration::from_secs(3600);
+        let a = spread_offset("id-1", "mailto:r@a.test", spread);
+        assert_eq!(a, spread_offset("id-1", "mailto:r@a.test", spread));
+        assert_eq!(
+            spread_offset("id-1", "mailto:r@a.test", Duration::ZERO),
+            Duration::ZERO
+        );
+        let offsets: std::collections::BTreeSet<u64> = (0..200)
+            .map(|i| spread_offset(&format!("id-{i}"), "mailto:r@a.test", spread).as_secs())
+            .collect();
+        assert!(offsets.iter().all(|s| *s < 3600));
+        // Spread out, not bunched: many distinct points, over most of the window.
+        assert!(offsets.len() > 150, "{}", offsets.len());
+        assert!(offsets.first().unwrap() < &600 && offsets.last().unwrap() > &3000);
+
+        // Stored: the delivery is not due before its point, and due at it.
+        let dir = tempfile::tempdir().unwrap();
+        let store = TlsRptStore::open(dir.path()).unwrap();
+        let mut days = Days::new(10, AggregatorConfig::default());
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let d = Datagram::parse(
+            br#"{"d":"b.test","pr":"v=TLSRPTv1; rua=mailto:r@b.test","policies":[{"policy-type":9,"t":0,"f":0}]}"#,
+        )
+        .unwrap();
+        days.record(now, &d).unwrap();
+        let closed = days.take_closed(|_| true);
+        let built: Vec<Built> = closed
+            .iter()
+            .flat_map(|(k, a)| build(k, a, &reporting(), 7))
+            .collect();
+        let keys: Vec<DayKey> = closed.into_iter().map(|(k, _)| k).collect();
+        store.close(&keys, &built, now, spread).unwrap();
+        let at = spread_offset(&built[0].report_id, "mailto:r@b.test", spread);
+        assert!(
+            at.as_secs() > 0,
+            "this id must not land on 0 for the test to mean something"
+        );
+        assert!(
+            store
+                .due(now + at - Duration::from_secs(1))
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.due(now + at).unwrap().len(), 1);
     }
 
     #[test]
@@ -591,7 +659,7 @@ mod tests {
             .flat_map(|(k, a)| build(k, a, &reporting(), 1))
             .collect();
         let keys: Vec<DayKey> = closed.into_iter().map(|(k, _)| k).collect();
-        store.close(&keys, &built, now).unwrap();
+        store.close(&keys, &built, now, Duration::ZERO).unwrap();
         let id = built
             .iter()
             .find(|b| !b.uris.is_empty())
@@ -714,6 +782,7 @@ pub mod ops {
             report_delay: Duration::ZERO,
             delivery_interval: Duration::ZERO,
             retry_delay: Duration::ZERO,
+            delivery_spread: Duration::ZERO,
             delivery_timeout: Duration::ZERO,
             sendmail: Vec::new(),
             archive_dir: None,

@@ -16,8 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
+use std::os::unix::net::UnixDatagram;
 use tls_rpt_core::{AggregateError, Aggregator, AggregatorConfig, Datagram, DatagramNote};
-use tokio::net::UnixDatagram;
 use tokio::sync::{mpsc, watch};
 
 use crate::config::TlsRptConfig;
@@ -25,6 +25,12 @@ use crate::metrics::Metrics;
 
 /// How many rejected datagrams are logged per commit window (the rest are counted).
 const LOG_SAMPLES_PER_WINDOW: u32 = 5;
+/// Datagrams taken per wake-up of the receive loop at most, before it looks at its
+/// timer and shutdown again.
+const DRAIN_BATCH: usize = 1024;
+/// Datagrams between the receive thread and the collector loop; when full, the thread
+/// waits and the socket's own queue takes the rest.
+const RECEIVE_QUEUE: usize = 8192;
 /// How many bytes of a rejected datagram a log line shows (escaped).
 const LOG_SAMPLE_BYTES: usize = 200;
 
@@ -679,8 +685,11 @@ impl Collector {
                         Op::Close { closed, built } => {
                             let keys: Vec<DayKey> = closed.iter().map(|(k, _)| k.clone()).collect();
                             let archive_dir = archive_dir.clone();
+                            let spread = reporting
+                                .as_ref()
+                                .map_or(Duration::ZERO, |r| r.delivery_spread);
                             let result = tokio::task::spawn_blocking(move || {
-                                store.close(&keys, &built, SystemTime::now())?;
+                                store.close(&keys, &built, SystemTime::now(), spread)?;
                                 if let Some(dir) = archive_dir {
                                     crate::reports::archive(&dir, &built);
                                 }
@@ -708,7 +717,7 @@ impl Collector {
         let deliverer = self.deliverer.take().map(|d| tokio::spawn(d.run()));
         let mut tick = tokio::time::interval(self.window);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut buf = vec![0u8; tls_rpt_core::limits::MAX_DATAGRAM_LEN + 1];
+        let mut received = spawn_receiver(&self.socket);
         let accepted = self
             .metrics
             .tlsrpt_datagrams
@@ -749,18 +758,22 @@ impl Collector {
                         tracing::warn!(%error, domain = %failure.domain, "policy failure not counted");
                     }
                 }
-                received = self.socket.recv(&mut buf) => match received {
-                    Ok(n) => {
-                        let data = buf.get(..n).unwrap_or_default();
-                        if self.take(data, SystemTime::now(), &mut samples) {
-                            accepted.inc();
-                        }
+                data = received.recv() => {
+                    let Some(data) = data else {
+                        tracing::error!("TLS-RPT receive thread ended");
+                        break;
+                    };
+                    // One wake-up takes what is queued (up to a batch, so the tick
+                    // and shutdown are still seen under a flood): the wake-up, not
+                    // the datagram, is what costs.
+                    let now = SystemTime::now();
+                    let mut taken = u64::from(self.take(&data, now, &mut samples));
+                    for _ in 1..DRAIN_BATCH {
+                        let Ok(data) = received.try_recv() else { break };
+                        taken += u64::from(self.take(&data, now, &mut samples));
                     }
-                    Err(error) => {
-                        tracing::warn!(%error, "TLS-RPT socket receive failed");
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                    }
-                },
+                    accepted.inc_by(taken);
+                }
             }
         }
         // Last commit: wait for a commit in flight, then write what is left.
@@ -924,8 +937,72 @@ fn bind(path: &Path, config: &TlsRptConfig) -> std::io::Result<UnixDatagram> {
         std::fs::remove_file(path)?;
     }
     let socket = UnixDatagram::bind(path)?;
+    // The receive thread checks every so often whether the collector has stopped.
+    socket.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let sock = socket2::SockRef::from(&socket);
+    if let Err(error) = sock.set_recv_buffer_size(config.receive_buffer) {
+        tracing::warn!(%error, asked = config.receive_buffer, "TLS-RPT socket: SO_RCVBUF not set");
+    }
+    tracing::info!(
+        receive_buffer = sock.recv_buffer_size().unwrap_or(0),
+        "TLS-RPT socket receive buffer (SO_RCVBUF as the kernel set it)"
+    );
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(config.socket_mode))?;
     Ok(socket)
+}
+
+/// Receives datagrams on a thread of its own, blocking in `recv`, and hands them to
+/// the collector loop. At the kernel's default queue of 10 datagrams, what loses
+/// datagrams is how soon the receiver runs after one arrives: a thread waiting in
+/// `recv` is woken directly, an async task only after the reactor and a worker are.
+/// The thread ends when the loop has dropped the receiver.
+fn spawn_receiver(socket: &UnixDatagram) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(RECEIVE_QUEUE);
+    let socket = match socket.try_clone() {
+        Ok(s) => s,
+        Err(error) => {
+            tracing::error!(%error, "TLS-RPT socket: cannot start the receive thread");
+            return rx;
+        }
+    };
+    let spawned = std::thread::Builder::new()
+        .name("tlsrpt-recv".into())
+        .spawn(move || {
+            let mut buf = vec![0u8; tls_rpt_core::limits::MAX_DATAGRAM_LEN + 1];
+            loop {
+                match socket.recv(&mut buf) {
+                    Ok(n) => {
+                        let data = buf.get(..n).unwrap_or_default().to_vec();
+                        if tx.blocking_send(data).is_err() {
+                            return;
+                        }
+                    }
+                    Err(error)
+                        if matches!(
+                            error.kind(),
+                            std::io::ErrorKind::WouldBlock
+                                | std::io::ErrorKind::TimedOut
+                                | std::io::ErrorKind::Interrupted
+                        ) =>
+                    {
+                        if tx.is_closed() {
+                            return;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "TLS-RPT socket receive failed");
+                        std::thread::sleep(Duration::from_millis(10));
+                        if tx.is_closed() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!(%error, "TLS-RPT socket: cannot start the receive thread");
+    }
+    rx
 }
 
 /// A user or group id: a number, or a name looked up in `/etc/passwd` or

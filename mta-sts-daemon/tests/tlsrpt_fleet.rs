@@ -117,6 +117,7 @@ organization-name = "Fleet"
 contact-info = "tlsrpt@sender.test"
 report-delay = 0.001
 delivery-interval = 0.2
+delivery-spread = 0.0
 sendmail = ["{sendmail}"]
 "#,
                 home = home.display(),

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use loopback::https::{HttpsServer, Reply};
 use loopback::pki::Ca;
 use mta_sts_daemon::tlsrpt::{Days, TlsRptStore};
-use tls_rpt_core::{AggregatorConfig, Datagram, IntakeLimits, Report, ResultType, read_email};
+use tls_rpt_core::{
+    AggregatorConfig, Datagram, IntakeLimits, Report, ResultType, gunzip, read_email,
+};
 
 struct Daemon(Child);
 
@@ -95,6 +97,7 @@ contact-info = "tlsrpt@sender.test"
 sender-address = "noreply@sender.test"
 report-delay = 0.001
 delivery-interval = 0.2
+delivery-spread = 0.0
 retry-delay = 0.5
 delivery-timeout = 10.0
 sendmail = ["{sendmail}", "-i", "-t"]
@@ -170,6 +173,16 @@ archive-dir = "{archive}"
             .contains("content-type: application/tlsrpt+gzip"),
         "{post}"
     );
+    // Its body: gzip (RFC 8460 §5.3), the same report, read back strictly.
+    let posted = https
+        .received()
+        .into_iter()
+        .find(|r| r.head.starts_with("POST /tlsrpt "))
+        .unwrap();
+    assert!(!posted.truncated);
+    assert!(posted.body.starts_with(&[0x1f, 0x8b]), "not gzip");
+    let json = gunzip(&posted.body, 1 << 20).unwrap();
+    assert_eq!(Report::from_json(&json).unwrap(), report);
 
     // The archive: the RFC file name, the same report.
     let files: Vec<_> = std::fs::read_dir(&archive).unwrap().flatten().collect();
