@@ -18,7 +18,9 @@
 //!   DNS over TCP framing.
 //! - [`verify`]: certificate validation for MX hosts and the policy host (rustls-webpki),
 //!   a rustls verifier for STARTTLS, and the TLS error classification
-//!   ([§4.2](https://www.rfc-editor.org/rfc/rfc8461#section-4.2)).
+//!   ([§4.2](https://www.rfc-editor.org/rfc/rfc8461#section-4.2)). It needs a crypto
+//!   provider: the `ring` feature (default) or `aws-lc-rs`. Without either, the rest of
+//!   the crate builds with no TLS library, for an MTA that brings its own.
 //! - [`limits`]: every limit the parsers enforce.
 //! - [`PolicyLookup`]: the discovery and refresh engine, one sans-IO state machine per
 //!   Policy Domain ([§3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3),
@@ -191,6 +193,7 @@ mod lookup;
 mod mx;
 mod policy;
 mod txt;
+#[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
 pub mod verify;
 
 pub use cache::PolicyCache;

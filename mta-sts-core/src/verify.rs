@@ -73,12 +73,20 @@
 //!
 //! # Crypto provider
 //!
-//! One provider: *ring*, through rustls 0.23 with default features off
-//! (`ring`, `std`, `tls12`). It builds in about a third of the time of aws-lc-rs here
-//! (9 s against 30 s for a clean debug build of rustls) and needs no C toolchain
-//! beyond `cc`; its algorithm set covers the WebPKI (ECDSA P-256/P-384, RSA PKCS#1
-//! and PSS, Ed25519). The same provider checks the certificate chains and the TLS
-//! handshake signatures, so the DER function and the verifier agree.
+//! One provider per build, chosen by a cargo feature of this crate, through rustls 0.23
+//! with its default features off (`std`, `tls12` and the provider):
+//!
+//! - `ring` (the default): *ring*. It builds in about a third of the time of aws-lc-rs
+//!   (9 s against 30 s for a clean debug build of rustls) and needs no C toolchain
+//!   beyond `cc`.
+//! - `aws-lc-rs`: AWS-LC (rustls' own default), for builds that standardise on it. When
+//!   both features are on (a dependent enabled `aws-lc-rs` and left the default on),
+//!   aws-lc-rs is used: it is the one somebody asked for.
+//!
+//! Either algorithm set covers the WebPKI (ECDSA P-256/P-384, RSA PKCS#1 and PSS,
+//! Ed25519). The same provider checks the certificate chains and the TLS handshake
+//! signatures, so the DER function and the verifier agree. Without either feature this
+//! module does not exist, and the crate needs no TLS library.
 //!
 //! Revocation (OCSP, CRLs) is not checked: RFC 8461 §4.2 and §10.5 make it a MAY.
 //!
@@ -492,14 +500,14 @@ impl ServerCertVerifier for MxCertVerifier {
 /// The rustls client configuration for STARTTLS to an MX host, checked by `verifier`.
 ///
 /// TLS 1.2 and 1.3 ([RFC 8461 §7.2](https://www.rfc-editor.org/rfc/rfc8461#section-7.2)),
-/// the *ring* provider, no client certificate. Session resumption is off: a resumed
+/// the crate's crypto provider, no client certificate. Session resumption is off: a resumed
 /// session skips the certificate check, and each verifier serves one connection
 /// anyway.
 ///
 /// # Errors
 ///
 /// Only if the provider cannot do the protocol versions, which does not happen with
-/// *ring*; the `Result` is rustls'.
+/// *ring* or aws-lc-rs; the `Result` is rustls'.
 ///
 /// rustls takes the validation time from its default time provider, the system clock.
 /// A caller that needs another builds its own configuration with
@@ -517,7 +525,7 @@ pub fn mx_client_config(verifier: Arc<MxCertVerifier>) -> Result<ClientConfig, r
 /// The rustls client configuration for the HTTPS fetch from the policy host
 /// `mta-sts.<domain>` ([RFC 8461 §3.3](https://www.rfc-editor.org/rfc/rfc8461#section-3.3)):
 /// rustls' standard WebPKI verifier over `roots` (SAN dNSName only, whole-label
-/// wildcards), TLS 1.2 and 1.3, the *ring* provider, no client certificate.
+/// wildcards), TLS 1.2 and 1.3, the crate's crypto provider, no client certificate.
 ///
 /// Connect with [`policy_host_name`] as the server name, so that SNI and the checked
 /// identity are `mta-sts.<domain>` (§7.1). Classify a failed connection with
@@ -526,7 +534,7 @@ pub fn mx_client_config(verifier: Arc<MxCertVerifier>) -> Result<ClientConfig, r
 /// # Errors
 ///
 /// Only if the provider cannot do the protocol versions, which does not happen with
-/// *ring*; the `Result` is rustls'.
+/// *ring* or aws-lc-rs; the `Result` is rustls'.
 pub fn policy_host_client_config(roots: Arc<RootCertStore>) -> Result<ClientConfig, rustls::Error> {
     Ok(ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
@@ -583,10 +591,14 @@ pub fn webpki_roots() -> RootCertStore {
     }
 }
 
-/// The one crypto provider of the crate (see the module docs).
+/// The one crypto provider of the crate (see the module docs): aws-lc-rs when its
+/// feature is on, else *ring*.
 fn provider() -> Arc<CryptoProvider> {
-    static PROVIDER: LazyLock<Arc<CryptoProvider>> =
-        LazyLock::new(|| Arc::new(rustls::crypto::ring::default_provider()));
+    #[cfg(feature = "aws-lc-rs")]
+    use rustls::crypto::aws_lc_rs::default_provider;
+    #[cfg(not(feature = "aws-lc-rs"))]
+    use rustls::crypto::ring::default_provider;
+    static PROVIDER: LazyLock<Arc<CryptoProvider>> = LazyLock::new(|| Arc::new(default_provider()));
     Arc::clone(&PROVIDER)
 }
 

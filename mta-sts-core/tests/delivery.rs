@@ -4,10 +4,9 @@
 mod common;
 
 use common::{World, policy};
-use mta_sts_core::verify::{Peer, classify_tls_error, rustls};
 use mta_sts_core::{
-    DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, Failure, FetchResult,
-    MX_MISMATCH_REASON, Policy, ResultType, TlsOutcome, Verdict, validate_fetch,
+    DaneVerdict, DeliveryPlan, EnforcementLevel, Exhausted, Failure, MX_MISMATCH_REASON, Policy,
+    ResultType, TlsOutcome, Verdict,
 };
 
 fn parsed(mode: &str) -> Policy {
@@ -213,7 +212,11 @@ fn s5_2_step6_no_valid_candidate_defers_never_delivers_elsewhere() {
 }
 
 #[test]
+#[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
 fn certificate_classification_plugs_in_without_glue() {
+    use mta_sts_core::verify::{Peer, classify_tls_error, rustls};
+    use mta_sts_core::{FetchResult, validate_fetch};
+
     let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
     // MX host: the classification is the TLS outcome.
     let p = parsed("enforce");

@@ -6,6 +6,9 @@
 //! the MX verifier in enforce and testing mode (rustls reads the clock there, so
 //! expired and future certificates use dates far from today); composition with the
 //! policy and the delivery decision; properties.
+//!
+//! Needs a crypto provider feature (`ring`, the default, or `aws-lc-rs`).
+#![cfg(any(feature = "ring", feature = "aws-lc-rs"))]
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -623,13 +626,22 @@ fn edge_case_68_policy_host_name_is_mta_sts_dot_domain() {
 // ---------------------------------------------------------------------------------
 // Real in-memory handshakes.
 
+/// The servers' crypto provider: the one the crate's feature picks for the client.
+fn server_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
+}
+
 /// A TLS server for `chain`, speaking the given protocol versions.
 fn tls_server(
     chain: Vec<CertificateDer<'static>>,
     key: &KeyPair,
     versions: &[&'static SupportedProtocolVersion],
 ) -> ServerConnection {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = server_provider();
     let config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .unwrap()
@@ -959,7 +971,7 @@ fn rfc8461_s4_2_testing_mode_still_checks_the_handshake_signature() {
         );
         let config = Arc::new(mx_client_config(verifier.clone()).unwrap());
         let mut client = ClientConnection::new(config, verifier.server_name()).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = server_provider();
         let key = provider
             .key_provider
             .load_private_key(PrivateKeyDer::Pkcs8(wrong_key.serialize_der().into()))
