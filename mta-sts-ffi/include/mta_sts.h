@@ -1,0 +1,1 @@
+../../include/mta_sts.h
