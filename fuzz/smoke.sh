@@ -35,14 +35,18 @@ for t in "${targets[@]}"; do
   corpus="$work/corpus/$t"
   mkdir -p "$corpus"
   if [ -d "seeds/$t" ]; then cp -R "seeds/$t/." "$corpus/"; fi
-  # Seeds kept once in the crates' test data: seeds/<target>.from lists globs (relative to
-  # fuzz/, one a line, `#` comments) whose files are copied in too, in order.
-  if [ -f "seeds/$t.from" ]; then
-    while read -r glob; do
-      case "$glob" in '' | '#'*) continue ;; esac
-      for f in $glob; do cp "$f" "$corpus/"; done
-    done <"seeds/$t.from"
-  fi
+  # Seeds kept once in the crates' test data: seeds/<target>.from (else the family's
+  # seeds/<family>.from, as for the dict below) lists globs (relative to fuzz/, one a line,
+  # `#` comments) whose files are copied in too, in order.
+  for from in "seeds/$t.from" "seeds/${t%_*}.from"; do
+    if [ -f "$from" ]; then
+      while read -r glob; do
+        case "$glob" in '' | '#'*) continue ;; esac
+        for f in $glob; do cp "$f" "$corpus/"; done
+      done <"$from"
+      break
+    fi
+  done
   args=(-max_total_time="$FUZZ_SECS" -rss_limit_mb="$RSS_MB" -print_final_stats=1)
   # The target's own dictionary, else the one its family shares (report_json_strict and
   # report_json_lenient: dict/report_json.dict).
