@@ -35,8 +35,24 @@ for t in "${targets[@]}"; do
   corpus="$work/corpus/$t"
   mkdir -p "$corpus"
   if [ -d "seeds/$t" ]; then cp -R "seeds/$t/." "$corpus/"; fi
+  # Seeds kept once in the crates' test data: seeds/<target>.from (else the family's
+  # seeds/<family>.from, as for the dict below) lists globs (relative to fuzz/, one a line,
+  # `#` comments) whose files are copied in too, in order.
+  for from in "seeds/$t.from" "seeds/${t%_*}.from"; do
+    if [ -f "$from" ]; then
+      while read -r glob; do
+        case "$glob" in '' | '#'*) continue ;; esac
+        for f in $glob; do cp "$f" "$corpus/"; done
+      done <"$from"
+      break
+    fi
+  done
   args=(-max_total_time="$FUZZ_SECS" -rss_limit_mb="$RSS_MB" -print_final_stats=1)
-  if [ -f "dict/$t.dict" ]; then args+=(-dict="dict/$t.dict"); fi
+  # The target's own dictionary, else the one its family shares (report_json_strict and
+  # report_json_lenient: dict/report_json.dict).
+  for d in "dict/$t.dict" "dict/${t%_*}.dict"; do
+    if [ -f "$d" ]; then args+=(-dict="$d"); break; fi
+  done
   log="$work/$t.log"
   status=ok
   # Saved crash inputs are replayed first (libFuzzer reads every corpus directory given

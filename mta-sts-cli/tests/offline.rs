@@ -8,12 +8,25 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
+/// The real-world files are stored once, in the crate that owns them (origins in
+/// `tests/data/README.md` and in those directories' own README): this crate keeps only what
+/// nobody else has (`tests/data/`).
+const DATA_DIRS: &[&str] = &[
+    "tests/data",
+    "../mta-sts-core/tests/data/policies",
+    "../mta-sts-core/tests/data/policies/transcribed",
+    "../mta-sts-core/tests/data/txt",
+    "../tls-rpt-core/tests/data",
+    "../tls-rpt-core/tests/data/transcribed",
+];
+
 fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-        .display()
-        .to_string()
+    let found = DATA_DIRS
+        .iter()
+        .map(|dir| Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).join(name))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("test data file {name} not found in {DATA_DIRS:?}"));
+    found.display().to_string()
 }
 
 /// A scratch file under cargo's per-target temporary directory.

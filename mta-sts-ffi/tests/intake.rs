@@ -8,9 +8,10 @@ use mta_sts::*;
 
 use common::*;
 
-const RFC_EXAMPLE: &[u8] = include_bytes!("../tests/data/tlsrpt/parsedmarc__rfc8460_example.json");
-const MICROSOFT: &[u8] = include_bytes!("../tests/data/tlsrpt/mox__microsoft.eml");
-const RFC_EMAIL: &[u8] = include_bytes!("../tests/data/tlsrpt/mail-auth__rpt01.eml");
+const RFC_EXAMPLE: &[u8] =
+    include_bytes!("../../tls-rpt-core/tests/data/parsedmarc__rfc8460_example.json");
+const MICROSOFT: &[u8] = include_bytes!("../../tls-rpt-core/tests/data/mox__microsoft.eml");
+const RFC_EMAIL: &[u8] = include_bytes!("../../tls-rpt-core/tests/data/mail-auth__rpt01.eml");
 
 type Reader = unsafe extern "C" fn(*const u8, usize, *mut *mut mta_sts_report) -> mta_sts_status;
 

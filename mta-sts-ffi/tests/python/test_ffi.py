@@ -17,6 +17,10 @@ import mta_sts  # noqa: E402
 from mta_sts import Error, Str  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+# Real-world policies are stored once, in mta-sts-core (origins in its tests/data/README.md).
+POLICIES = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "mta-sts-core", "tests", "data", "policies"
+)
 LIB = mta_sts.Library()
 
 RFC_POLICY = (
@@ -125,7 +129,7 @@ class PolicyTest(unittest.TestCase):
             self.assertEqual(ctx.exception.status, status)
 
     def test_real_world_broad_wildcards_cover_one_label_only(self):
-        with open(os.path.join(DATA, "burchell-initial-broad-wildcards.mta-sts.txt"), "rb") as f:
+        with open(os.path.join(POLICIES, "burchell-initial-broad-wildcards.mta-sts.txt"), "rb") as f:
             body = f.read()
         with LIB.parse_policy(body) as policy:
             self.assertEqual(policy.mode, "testing")

@@ -19,7 +19,8 @@ import mta_sts_rpt as rpt  # noqa: E402
 from mta_sts import Error  # noqa: E402
 
 LIB = rpt.declare(mta_sts.Library())
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tlsrpt")
+# Real-world reports are stored once, in tls-rpt-core (origins in its tests/data/README.md).
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tls-rpt-core", "tests", "data")
 POLICY = b"version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 604800\n"
 DAY = 1795867200  # 2026-11-28T12:00:00Z
 VALIDATION_FAILURE = 10
