@@ -290,33 +290,23 @@ impl Days {
     /// Puts aggregates whose close failed back, marked changed.
     pub fn put_back(&mut self, closed: Vec<(DayKey, Aggregator)>) {
         for (key, agg) in closed {
-            let slot = self
-                .by_day
-                .entry(key.day)
-                .or_default()
-                .entry(key.domain)
-                .or_default();
-            if slot
-                .insert(key.record, Entry { agg, dirty: true })
-                .is_none()
-            {
-                self.len += 1;
-            }
+            self.insert(key, agg, true);
         }
     }
 
     /// Puts a stored aggregate back (at start), not marked changed.
     fn restore(&mut self, key: DayKey, agg: Aggregator) {
+        self.insert(key, agg, false);
+    }
+
+    fn insert(&mut self, key: DayKey, agg: Aggregator, dirty: bool) {
         let slot = self
             .by_day
             .entry(key.day)
             .or_default()
             .entry(key.domain)
             .or_default();
-        if slot
-            .insert(key.record, Entry { agg, dirty: false })
-            .is_none()
-        {
+        if slot.insert(key.record, Entry { agg, dirty }).is_none() {
             self.len += 1;
         }
     }

@@ -54,11 +54,19 @@ pub(crate) fn system_ticks() -> Option<(u64, u64)> {
     Some((at(0) + at(1) + at(2) + at(5) + at(6), at(7)))
 }
 
+/// Resident memory of process `pid`, in KiB (`VmRSS` of `/proc/<pid>/status`).
+pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_ascii_whitespace().nth(1)?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn own_ticks_are_readable() {
         assert!(super::cpu_ticks(std::process::id()).is_some());
         assert!(super::cpu_ticks(u32::MAX).is_none());
+        assert!(super::rss_kib(std::process::id()).unwrap() > 0);
     }
 }

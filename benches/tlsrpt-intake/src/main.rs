@@ -17,6 +17,9 @@
 //! `sink` counts datagrams and drops them, until a datagram `STOP` (sent by `send
 //! --stop`): it prints one JSON line with the count and its own CPU time.
 
+// The /proc readers are shared with the socketmap bench; each bench uses some of them.
+#[allow(dead_code)]
+#[path = "../../socketmap-load/src/procstat.rs"]
 mod procstat;
 
 use std::os::unix::net::UnixDatagram;
